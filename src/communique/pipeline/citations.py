@@ -1,0 +1,16 @@
+"""citations stage (being written)."""
+
+from __future__ import annotations
+
+from .stage import Stage
+from .work import Work
+
+NAME = "citations"
+VERSION = "0"
+
+
+def _run(work: Work) -> None:
+    return None
+
+
+STAGE = Stage(NAME, VERSION, requires=("segment",), assigns=("citation",), run=_run)

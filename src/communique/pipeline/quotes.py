@@ -1,0 +1,16 @@
+"""quotes stage (being written)."""
+
+from __future__ import annotations
+
+from .stage import Stage
+from .work import Work
+
+NAME = "quotes"
+VERSION = "0"
+
+
+def _run(work: Work) -> None:
+    return None
+
+
+STAGE = Stage(NAME, VERSION, requires=("parse", "entity"), assigns=("quote",), run=_run)
