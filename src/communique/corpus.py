@@ -1,0 +1,285 @@
+"""The Python API: analyse texts and files, and a Corpus over a store.
+
+The CLI and (later) the REST API call only what is here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+
+from .errors import E_INGEST_FORMAT, IngestError
+from .model import Document, doc_id
+
+if TYPE_CHECKING:
+    from .ingest import Limits, RawDoc
+    from .pipeline import Pipeline
+    from .storage import SearchHit, Store
+
+_PIPELINE: "Pipeline | None" = None
+
+
+def pipeline() -> "Pipeline":
+    """The default pipeline, built once per process."""
+    global _PIPELINE
+    if _PIPELINE is None:
+        from .pipeline import Pipeline
+
+        _PIPELINE = Pipeline()
+    return _PIPELINE
+
+
+def analyze(text_or_path: str | os.PathLike[str], meta: dict[str, Any] | None = None) -> Document:
+    """Analyse one statement: a string of text, or the path of a file in a supported format.
+
+    A string is taken as a path only if it names an existing file (and holds no newline).
+    Raises :class:`communique.errors.IngestError` for a file that cannot be read and
+    :class:`communique.errors.StageError` if a stage fails.
+    """
+    from .pipeline import raise_failure
+
+    if isinstance(text_or_path, os.PathLike) or (
+        isinstance(text_or_path, str)
+        and "\n" not in text_or_path
+        and len(text_or_path) < 4096
+        and Path(text_or_path).is_file()
+    ):
+        from .ingest import read_path
+
+        result = read_path(Path(text_or_path))
+        if result.failures and not result.docs:
+            f = result.failures[0]
+            raise IngestError(f.code, f.reason, path=f.source)
+        if not result.docs:
+            raise IngestError(E_INGEST_FORMAT, "no statement in file", path=str(text_or_path))
+        raw = result.docs[0]
+        m = {**raw.meta, **(meta or {}), "source": raw.source, "format": raw.format}
+        text = raw.text
+    else:
+        text = str(text_or_path)
+        m = {"format": "text", **(meta or {})}
+    (res,) = pipeline().run_many([(text, m)])
+    if not isinstance(res, Document):
+        raise_failure(res)
+    assert isinstance(res, Document)
+    return res
+
+
+@dataclass
+class Failure:
+    source: str
+    code: str
+    reason: str
+
+
+@dataclass
+class RunSummary:
+    """What one ``Corpus.analyze`` call did."""
+
+    run_id: int
+    files: int = 0
+    added: int = 0
+    known: int = 0  # already stored (same text), including new sources of known texts
+    new_sources: int = 0
+    skipped_files: int = 0  # unchanged files already processed by an earlier run
+    failures: list[Failure] = field(default_factory=list)
+    seconds: float = 0.0
+    bytes: int = 0
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            "files": self.files,
+            "added": self.added,
+            "known": self.known,
+            "new_sources": self.new_sources,
+            "skipped_files": self.skipped_files,
+            "failed": self.failed,
+            "seconds": round(self.seconds, 3),
+            "bytes": self.bytes,
+        }
+
+
+Progress = Callable[[int, int, str], None]
+
+
+class Corpus:
+    """A store of analysed statements (SQLite by default)."""
+
+    def __init__(self, db: str | os.PathLike[str]) -> None:
+        from .storage import Store
+
+        self.path = Path(db)
+        self.store: Store = Store(self.path)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> "Corpus":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- writing
+    def analyze(
+        self,
+        paths: Sequence[str | os.PathLike[str]],
+        *,
+        limits: "Limits | None" = None,
+        progress: Progress | None = None,
+        batch_size: int = 32,
+    ) -> RunSummary:
+        """Read every file under ``paths`` (files, folders, globs), analyse what is new and
+        store it. Unchanged files already processed are skipped without reading; a file that
+        fails becomes a failure record and the batch goes on. Safe to kill and re-run."""
+        from .ingest import IngestFailure, Limits, iter_inputs, read_path
+        from .pipeline import StageFailure
+        from .pipeline.normalize import normalize
+
+        limits = limits or Limits()
+        pipe = pipeline()
+        config = {"limits": [limits.max_bytes, limits.max_seconds, limits.max_chars]}
+        config_hash = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
+        run_id = self.store.begin_run(pipe.version, config_hash, {"paths": [str(p) for p in paths], "pid": os.getpid()})
+        summary = RunSummary(run_id)
+        t0 = time.perf_counter()
+        inputs = list(iter_inputs(paths))
+        total = len(inputs)
+        # documents waiting for the pipeline, and the files whose documents are all stored
+        queue: list[tuple[str, dict[str, Any], "RawDoc"]] = []
+        pending_files: list[tuple[str, int, int, list[str]]] = []
+        status = "done"
+
+        def fail(source: str, code: str, reason: str) -> None:
+            summary.failures.append(Failure(source, code, reason))
+            self.store.record_failure(run_id, source, code, reason)
+
+        def flush() -> None:
+            if queue:
+                results = pipe.run_many([(t, m) for t, m, _ in queue])
+                for (text, meta, raw), res in zip(queue, results):
+                    if isinstance(res, StageFailure):
+                        fail(raw.source, res.code, f"stage {res.stage}: {res.message}")
+                        continue
+                    outcome = self.store.put_document(res, raw.source, raw.format, run_id)
+                    self._count(summary, outcome)
+                queue.clear()
+            for source, size, mtime_ns, ids in pending_files:
+                self.store.mark_processed(source, size, mtime_ns, run_id, ids, "ok")
+            pending_files.clear()
+
+        try:
+            for n, item in enumerate(inputs, 1):
+                if isinstance(item, IngestFailure):
+                    fail(item.source, item.code, item.reason)
+                    continue
+                path = item
+                summary.files += 1
+                if progress:
+                    progress(n, total, str(path))
+                try:
+                    st = path.stat()
+                except OSError as exc:
+                    fail(str(path), "E100", f"cannot stat file: {exc.strerror or exc}")
+                    continue
+                if self.store.is_processed(str(path), st.st_size, st.st_mtime_ns):
+                    summary.skipped_files += 1
+                    continue
+                summary.bytes += st.st_size
+                result = read_path(path, limits)
+                for f in result.failures:
+                    fail(f.source, f.code, f.reason)
+                ids: list[str] = []
+                for raw in result.docs:
+                    text, anchors = normalize(raw.text)
+                    did = doc_id(text)
+                    ids.append(did)
+                    if self.store.has_document(did):
+                        outcome = "new_source" if self.store.add_source(did, raw.source, raw.format, run_id) else "known"
+                        self._count(summary, outcome)
+                        continue
+                    meta = dict(raw.meta)
+                    meta["source"] = raw.source
+                    meta["format"] = raw.format
+                    if anchors != [(0, 0)]:
+                        meta["offset_map"] = anchors
+                    queue.append((text, meta, raw))
+                pending_files.append((str(path), st.st_size, st.st_mtime_ns, ids))
+                if len(queue) >= batch_size:
+                    flush()
+            flush()
+        except KeyboardInterrupt:
+            status = "interrupted"
+            raise
+        finally:
+            summary.seconds = time.perf_counter() - t0
+            self.store.finish_run(run_id, summary.counts(), status)
+        return summary
+
+    @staticmethod
+    def _count(summary: RunSummary, outcome: str) -> None:
+        if outcome == "added":
+            summary.added += 1
+        else:
+            summary.known += 1
+            if outcome == "new_source":
+                summary.new_sources += 1
+
+    def add(self, doc: Document, source: str = "<api>", fmt: str = "text") -> str:
+        """Store an already analysed document; returns "added", "new_source" or "known"."""
+        run_id = self.store.begin_run(pipeline().version, "api", {"pid": os.getpid()})
+        try:
+            return self.store.put_document(doc, source, fmt, run_id)
+        finally:
+            self.store.finish_run(run_id, {"added": 1}, "done")
+
+    # ---- reading
+    def get(self, doc_id_or_prefix: str) -> Document:
+        return self.store.get_document(doc_id_or_prefix)
+
+    def documents(self) -> Iterator[Document]:
+        return self.store.iter_documents()
+
+    def __len__(self) -> int:
+        return self.store.count_documents()
+
+    def search(self, query: str, limit: int = 20, offset: int = 0) -> list["SearchHit"]:
+        return self.store.search(query, limit=limit, offset=offset)
+
+    def sources(self, doc_id: str) -> list[tuple[str, str, str]]:
+        return self.store.sources(doc_id)
+
+    def failures(self, run_id: int | None = None) -> list[dict[str, Any]]:
+        return self.store.failures(run_id)
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        return self.store.runs(limit)
+
+    def stats(self) -> dict[str, Any]:
+        return self.store.stats()
+
+    def export(self, fmt: str, out: Any) -> int:
+        """Write every document to the text stream ``out`` as ``jsonl`` or ``csv``; returns
+        the number of documents written."""
+        from .exports import write_csv, write_jsonl
+
+        writers = {"jsonl": write_jsonl, "csv": write_csv}
+        if fmt not in writers:
+            from .errors import E_CONFIG, ConfigError
+
+            raise ConfigError(E_CONFIG, f"unknown export format {fmt!r}; use one of: {', '.join(writers)}")
+        return writers[fmt](self.documents(), out)
+
+
+def open(db: str | os.PathLike[str] = "communique.db") -> Corpus:  # noqa: A001 - public API name
+    """Open (or create) the corpus stored in ``db``."""
+    return Corpus(db)
