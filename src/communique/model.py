@@ -146,9 +146,12 @@ class Document:
     def from_text(cls, text: str, meta: Mapping[str, Any] | None = None) -> "Document":
         return cls(doc_id(text), text, meta or {})
 
-    def layer(self, name: str) -> list[Span]:
-        """Spans of one layer in text order."""
-        return sorted((s for s in self.spans if s.layer == name), key=span_order)
+    def layer(self, name: str, label: str | None = None) -> list[Span]:
+        """Spans of one layer (and label, if given) in text order."""
+        return sorted(
+            (s for s in self.spans if s.layer == name and (label is None or s.label == label)),
+            key=span_order,
+        )
 
     def surface(self, span: Span) -> str:
         return self.text[span.start : span.end]

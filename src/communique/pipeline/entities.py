@@ -100,7 +100,7 @@ _ROLE_BEFORE = re.compile(
     re.I,
 )
 _ROLE_AFTER = re.compile(
-    rf"^\s*,\s*(?P<role>(?:the|a|an)\s+(?:[\w\-’']+\s+){{0,4}}?(?:{_ROLE_NOUNS})"
+    rf"\s*,\s*(?P<role>(?:(?:the|a|an)\s+)?(?:[\w\-’']+\s+){{0,4}}?(?:{_ROLE_NOUNS})"
     rf"(?:\s+(?:of|to|for)\s+(?:the\s+)?[^,.;\n“”\"]{{1,80}})?)\s*[,.;]",
     re.I,
 )
@@ -125,6 +125,7 @@ _STOP = {
     "swt", "saw", "saaw", "saws", "pbuh", "as", "ra", "rh", "Kufr", "kufr", "Prophethood",
     "Khilafah project", "Deen", "Sharia", "Shariah", "Jihad", "Dawah", "Iman", "Taghut",
 }  # fmt: skip
+_ROLE_LEAD = re.compile(rf"^(?:(?:Deputy|Chief|Official|Senior|Acting)\s+)?(?:{_ROLE_NOUNS})\s+(?:of|to|for)\s+(?:the\s+)?", re.I)
 _SCRIPTURE_LED = re.compile(r"^(?:Surah|Surat|Sura|Sūrah|Quran|Qur'an|Qur’an|Ayah|Sahih)\b")
 _WILAYAH = re.compile(r"\b(?:Wilayah|Wilayat|Wilaya|Vilayet|Wilayet)[ \t]+(?:of[ \t]+)?(?:al-)?[A-Z][\w\-]+(?:[ \t]+[A-Z][\w\-]+)?")
 _GENERIC_ORG_ONLY = re.compile(rf"^(?:the\s+)?(?:{_ORG_HEADS})$", re.I)
@@ -288,6 +289,10 @@ def _org_candidates(work: Work) -> list[_Cand]:
         if b - a < 4 or _GENERIC_ORG_ONLY.match(s) or "\n" in s:
             continue
         # must start with a capital and contain at least two capitalised words
+        lead = _ROLE_LEAD.match(s)  # "Spokesperson of the Interior Ministry" → the ministry
+        if lead:
+            a += lead.end()
+            s = text[a:b]
         if not s[:1].isupper() or sum(1 for w in s.split() if w[:1].isupper()) < 2:
             continue
         out.append(_Cand(a, b, "ORG", "org_pattern", 2, 0.85, {}))
@@ -335,12 +340,32 @@ def _spacy_candidates(work: Work) -> list[_Cand]:
                 continue
             if _in_citation_parens(work.text, a, b):
                 continue
-            if " " not in s and any(h0 <= a and b <= h1 for h0, h1 in headings):
-                # Title Case headings fool the tagger ("Terrorist", "Regime"): keep a one-word
-                # name only if it is also capitalised somewhere outside the headings
+            if any(h0 <= a and b <= h1 for h0, h1 in headings):
+                # Title Case headings fool the tagger ("Terrorist", "Regime Bombs the Markets"):
+                # keep a name found in a heading only if it also occurs outside the headings
                 if not any(m.start() not in heading_chars for m in re.finditer(rf"\b{re.escape(s)}\b", work.text)):
                     continue
             out.append(_Cand(a, b, ent.label_, "spacy_ner", 3, 0.75, {}))
+    return out
+
+
+def _mention_candidates(work: Work, found: list[_Cand]) -> list[_Cand]:
+    """Later mentions of a titled person by full name or surname alone ("Halvard is lying")."""
+    out: list[_Cand] = []
+    seen: set[str] = set()
+    for c in found:
+        if c.label != "PERSON" or c.rule not in ("title_pattern", "author"):
+            continue
+        name = work.text[c.start : c.end]
+        parts = name.split()
+        forms = {name}
+        if len(parts) >= 2 and len(parts[-1]) >= 3:
+            forms.add(parts[-1])
+        for form in forms - seen:
+            seen.add(form)
+            for m in re.finditer(rf"(?<![\w\-]){re.escape(form)}(?![\w\-])", work.text):
+                attrs = {"canonical": name, "rule_of": "surname" if form != name else "full_name"}
+                out.append(_Cand(m.start(), m.end(), "PERSON", "person_mention", 2, 0.85, attrs))
     return out
 
 
@@ -435,7 +460,10 @@ def _canonicalize(work: Work, kept: list[_Cand]) -> None:
 
 
 def _run(work: Work) -> None:
-    cands = _title_candidates(work) + _gazetteer_candidates(work) + _org_candidates(work) + _spacy_candidates(work)
+    titled = _title_candidates(work)
+    orgs = _org_candidates(work)
+    cands = titled + _gazetteer_candidates(work) + orgs + _spacy_candidates(work)
+    cands += _mention_candidates(work, titled + orgs)
     kept = _resolve(cands)
     _canonicalize(work, kept)
     model = spacy_version()

@@ -23,7 +23,7 @@ DOC_TYPES: tuple[tuple[str, str], ...] = (
     (r"press\s+release|news\s+release|press\s+statement|for\s+immediate\s+release", "press_release"),
     (r"communiqu[eé]|bulletin", "communique"),
     (r"open\s+letter|letter\s+to", "open_letter"),
-    (r"sermon|khutbah?|friday\s+khutba|homily", "sermon"),
+    (r"sermon|khutbah?|friday\s+(?:khutbah?|sermon)|homily", "sermon"),
     (r"speech|address\s+(?:by|of|to)", "speech"),
     (r"interview", "interview"),
     (r"fatwa", "fatwa"),
@@ -70,7 +70,7 @@ _SIGNED = re.compile(
 )
 _DASH_SIG = re.compile(r"^\s*[—–-]{1,2}\s*(?P<name>[A-Z][^\n,]{2,60})(?:,\s*(?P<role>[^\n]+))?$", re.M)
 _STATEMENT_SUBJECT = re.compile(
-    r"^(?P<org>[A-Z][^\n.,]{2,80}?)\s+(?:strongly\s+|hereby\s+|firmly\s+|categorically\s+)?"
+    r"(?P<org>[A-Z][^\n.,]{2,80}?)\s+(?:strongly\s+|hereby\s+|firmly\s+|categorically\s+)?"
     r"(?:condemns|denounces|announces|declares|rejects|calls\s+on|warns|affirms|welcomes|"
     r"demands|salutes|mourns|claims)\b"
 )
@@ -133,7 +133,8 @@ def _run(work: Work) -> None:
     for blk in blocks[:4]:
         for a, b, line in _lines(text, blk.start, blk.end)[:2]:
             m = _TYPE_LINE.match(line)
-            if m and len(line.split()) <= 6:
+            # a type label alone on its line, or opening the title ("Open Letter to …")
+            if m and (len(line.split()) <= 6 or blk is blocks[0]):
                 idx = int(next(k for k, v in m.groupdict().items() if v)[1:])
                 doc_type = DOC_TYPES[idx][1]
                 _set(work, ev, "doc_type", doc_type, a, b, "header.type_line")
@@ -183,9 +184,16 @@ def _run(work: Work) -> None:
         for sent in work.layer("segment", "sentence")[:12]:
             m = _STATEMENT_SUBJECT.match(text, sent.start, sent.end)
             if m:
-                org = org_name(m.group("org"))
-                if org and len(org.split()) <= 8 and not org.lower().startswith(("the ", "it ", "we ")):
-                    _set(work, ev, "issuer", org, m.start("org"), m.start("org") + len(org), "header.statement_subject")
+                raw = re.sub(r"^(?:The|the)\s+", "", m.group("org"))
+                org = org_name(raw)
+                if org and len(org.split()) == 1:
+                    from .entities import lookup  # a one-word issuer must be a known organization
+
+                    entry = lookup(org)
+                    org = org if entry and entry.get("label") == "ORG" else ""
+                if org and len(org.split()) <= 8 and org.split()[0] not in ("It", "We", "This", "He", "She", "They"):
+                    j = m.start("org") + m.group("org").index(raw)
+                    _set(work, ev, "issuer", org, j, j + len(org), "header.statement_subject")
                     break
 
     if not work.meta.get("doc_type"):

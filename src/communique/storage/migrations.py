@@ -1,0 +1,187 @@
+"""Schema migrations: ordinary functions, applied in order, recorded by name.
+
+Each migration runs in its own transaction together with the row that records it, so a
+crash mid-migration leaves the database at the previous step. Never edit a migration that
+has shipped; add a new one. A database that lists a migration this code does not know was
+written by a newer communique and is refused (E_STORE_SCHEMA) rather than guessed at.
+
+The FTS index holds *folded* text (``textfold.fold``) while its content table holds the
+original, so ``INSERT INTO documents_fts(documents_fts) VALUES('rebuild')`` and
+``'integrity-check'`` must not be used: they would re-read the unfolded original.
+``reindex_fts`` is the rebuild.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from ..errors import E_STORE_SCHEMA, StoreError
+from .textfold import TOKENCHARS, fold
+
+Migration = Callable[[sqlite3.Connection], None]
+
+#: unicode61 lowercases and strips Latin diacritics ("café" finds "cafe"); the characters
+#: Arabic folding removes are declared token characters so that snippets cut from the
+#: original text highlight the same tokens as the folded index (see textfold).
+TOKENIZE = "unicode61 remove_diacritics 2 tokenchars '" + TOKENCHARS + "'"
+
+
+def _script(conn: sqlite3.Connection, sql: str) -> None:
+    # not executescript(): it COMMITs first, and a migration must share its transaction
+    # with the row that records it. Statements here contain no ";" inside.
+    for stmt in sql.split(";"):
+        if stmt.strip():
+            conn.execute(stmt)
+
+
+def m0001_initial(conn: sqlite3.Connection) -> None:
+    """Documents, sources, spans, runs, failures, processed files, FTS5 index."""
+    _script(
+        conn,
+        """
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            status TEXT NOT NULL
+                CHECK (status IN ('running', 'done', 'interrupted', 'failed')),
+            pipeline_version TEXT NOT NULL,
+            config_hash TEXT NOT NULL,
+            args TEXT NOT NULL DEFAULT '{}',
+            counts TEXT,
+            pid INTEGER,
+            host TEXT,
+            proc_start TEXT
+        );
+        CREATE INDEX runs_status ON runs(status);
+
+        -- seq is the rowid the FTS index points at (stable across VACUUM) and the
+        -- arrival order. id is the content hash every other table refers to.
+        CREATE TABLE documents (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            text TEXT NOT NULL,
+            meta TEXT NOT NULL DEFAULT '{}',
+            title TEXT,
+            issuer TEXT,
+            published TEXT,
+            doc_type TEXT,
+            languages TEXT,
+            pipeline TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE INDEX documents_issuer ON documents(issuer);
+        CREATE INDEX documents_published ON documents(published);
+        CREATE INDEX documents_doc_type ON documents(doc_type);
+
+        CREATE TABLE sources (
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            source TEXT NOT NULL,
+            format TEXT,
+            first_seen TEXT NOT NULL,
+            run_id INTEGER REFERENCES runs(id),
+            UNIQUE (doc_id, source)
+        );
+        CREATE INDEX sources_source ON sources(source);
+
+        CREATE TABLE spans (
+            doc_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+            start INTEGER NOT NULL,
+            "end" INTEGER NOT NULL,
+            layer TEXT NOT NULL,
+            label TEXT NOT NULL,
+            score REAL NOT NULL DEFAULT 1.0,
+            attrs TEXT,
+            source TEXT NOT NULL
+        );
+        CREATE INDEX spans_doc ON spans(doc_id);
+        CREATE INDEX spans_layer_label ON spans(layer, label);
+
+        CREATE TABLE failures (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER REFERENCES runs(id),
+            source TEXT NOT NULL,
+            code TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX failures_run ON failures(run_id);
+
+        CREATE TABLE processed (
+            source TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            run_id INTEGER REFERENCES runs(id),
+            doc_ids TEXT NOT NULL DEFAULT '[]',
+            status TEXT NOT NULL CHECK (status IN ('ok', 'failed')),
+            at TEXT NOT NULL,
+            PRIMARY KEY (source, size, mtime_ns)
+        ) WITHOUT ROWID;
+        """,
+    )
+    conn.execute(
+        "CREATE VIRTUAL TABLE documents_fts USING fts5("
+        "title, text, content='documents', content_rowid='seq', "
+        f'tokenize="{TOKENIZE}")'
+    )
+
+
+#: Every migration, in order. Names are permanent.
+MIGRATIONS: tuple[tuple[str, Migration], ...] = (("0001_initial", m0001_initial),)
+
+
+def reindex_fts(conn: sqlite3.Connection) -> None:
+    """Rebuild the FTS index from ``documents`` with folded text (inside a transaction)."""
+    conn.execute("INSERT INTO documents_fts(documents_fts) VALUES ('delete-all')")
+    rows = conn.execute("SELECT seq, title, text FROM documents ORDER BY seq")
+    conn.executemany(
+        "INSERT INTO documents_fts(rowid, title, text) VALUES (?, ?, ?)",
+        ((seq, fold(t) if t else t, fold(x)) for seq, t, x in rows),
+    )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _applied(conn: sqlite3.Connection) -> list[str]:
+    return [r[0] for r in conn.execute("SELECT name FROM migrations ORDER BY rowid")]
+
+
+def migrate(conn: sqlite3.Connection, where: str = "") -> list[str]:
+    """Apply every missing migration; return the names applied now.
+
+    ``conn`` must be in autocommit mode (``isolation_level=None``). Raises
+    ``StoreError(E_STORE_SCHEMA)`` when the database was written by a newer version.
+    """
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+    known = {name for name, _ in MIGRATIONS}
+    unknown = [n for n in _applied(conn) if n not in known]
+    if unknown:
+        raise StoreError(
+            E_STORE_SCHEMA,
+            f"{where or 'the database'} was written by a newer version of communique "
+            f"(unknown migrations: {', '.join(unknown)}); upgrade communique to open it",
+        )
+    done: list[str] = []
+    for name, fn in MIGRATIONS:
+        if name in _applied(conn):
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
+                conn.execute("ROLLBACK")  # another process applied it while we waited
+                continue
+            fn(conn)
+            conn.execute("INSERT INTO migrations (name, applied_at) VALUES (?, ?)", (name, _now()))
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        done.append(name)
+    return done

@@ -1,0 +1,743 @@
+"""The embedded store: one SQLite file (WAL, FTS5) holding documents, spans, sources and runs.
+
+Layout (see ``migrations.m0001_initial``): ``documents`` keeps the text, the full meta as
+JSON and denormalized meta columns for filtering; ``sources`` records every path a text
+arrived from with its first-seen time (one text from two paths is one document with two
+sources); ``spans`` one row per finding; ``runs``/``failures``/``processed`` make batch runs
+resumable; ``documents_fts`` is an FTS5 index over folded title and text whose content is
+read back from ``documents``, so snippets show the original text.
+
+Every write is one short ``BEGIN IMMEDIATE`` transaction (one document with all its spans,
+its FTS row and its source row), so a process killed at any point leaves either the whole
+document or none of it. WAL with ``synchronous=NORMAL`` survives process crashes; a power
+cut may lose the last few commits but never corrupts the file.
+
+JSON columns (meta, attrs, args, counts, doc_ids) use the stdlib ``json`` with compact
+separators and ``ensure_ascii=False``. As in the JSONL export contract, tuples come back as
+lists and dates as ISO strings.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from ..errors import (
+    E_NOT_FOUND,
+    E_QUERY,
+    E_SPAN,
+    E_STORE,
+    CommuniqueError,
+    NotFoundError,
+    QueryError,
+    SpanError,
+    StoreError,
+)
+from ..model import Document, Span
+from .migrations import migrate
+from .query import to_fts5
+from .textfold import fold
+
+#: Snippet markers around each matched token. Guillemets, because the snippet is plain text
+#: for a terminal or a page; note that Arabic and French texts use « » as quotation marks.
+SNIPPET_OPEN, SNIPPET_CLOSE, SNIPPET_ELLIPSIS = "«", "»", "…"
+#: Tokens per snippet: about one sentence of context, as search engines show.
+SNIPPET_TOKENS = 24
+#: bm25 column weights (title, text): a match in the title says more about what a statement
+#: is about than one anywhere in its body; 5x is a conventional title boost, not tuned.
+BM25_WEIGHTS = (5.0, 1.0)
+#: How long a writer waits for another process's write lock before failing (ms). Writes
+#: are one document each, so waits are short; 30 s only bounds pathological cases.
+BUSY_TIMEOUT_MS = 30_000
+
+RUN_STATUSES = frozenset({"running", "done", "interrupted", "failed"})
+PROCESSED_STATUSES = frozenset({"ok", "failed"})
+# FTS5 marks matches with private-use sentinels; adjacent marks (the tokens of one phrase)
+# are merged, then the sentinels become the public markers.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_ADJACENT_MARKS = re.compile(_CLOSE + r"(\s+)" + _OPEN)
+_MIN_PREFIX = 4
+_HEX = frozenset("0123456789abcdef")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One search result. ``score`` is -bm25: higher is more relevant.
+
+    ``snippet`` is cut from the original text with each matched token between « and ».
+    """
+
+    id: str
+    title: str | None
+    snippet: str
+    score: float
+    issuer: str | None
+    published: str | None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _marks(snippet: str | None) -> str:
+    """Merge the marks of adjacent matched tokens and switch to the public markers."""
+    merged = _ADJACENT_MARKS.sub(r"\1", snippet or "")
+    return merged.replace(_OPEN, SNIPPET_OPEN).replace(_CLOSE, SNIPPET_CLOSE)
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, Mapping):
+        return dict(o)
+    if isinstance(o, (datetime, date)):
+        return o.isoformat()
+    if isinstance(o, (set, frozenset)):
+        return sorted(o)
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"{type(o).__name__} is not JSON-serializable")
+
+
+# one encoder, built once: json.dumps with options builds a new encoder on every call
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_json_default)
+
+
+def _dumps(value: Any, what: str) -> str:
+    try:
+        return _ENCODER.encode(value)
+    except (TypeError, ValueError) as e:
+        raise StoreError(E_STORE, f"cannot store {what} as JSON: {e}") from e
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return str(value)
+
+
+def _proc_start(pid: int) -> str | None:
+    """Process start time from /proc (Linux), to tell a reused pid from the original."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # fields[0] is field 3 (state); starttime is field 22
+    if len(fields) < 20 or fields[0] in ("Z", "X"):
+        return None
+    return fields[19]
+
+
+def _alive(pid: int | None, proc_start: str | None) -> bool:
+    """Whether the process that began a run still exists (unknown counts as alive)."""
+    if pid is None or os.name == "nt":  # os.kill(pid, 0) is not a probe on Windows
+        return True
+    if proc_start is not None and os.path.isdir("/proc"):
+        return _proc_start(pid) == proc_start
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Store:
+    """The SQLite store. Opening creates the file (and parent folders) and migrates it.
+
+    One ``Store`` per process writes; any number of processes may read concurrently (WAL).
+    A ``Store`` may be shared between threads: calls are serialized by a lock.
+    ``":memory:"`` gives a private in-memory store (no WAL), handy in tests.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path).expanduser() if str(path) != ":memory:" else Path(":memory:")
+        self._lock = threading.RLock()
+        self._known_runs: set[int] = set()
+        memory = str(path) == ":memory:"
+        where = str(self.path)
+        if not memory:
+            if self.path.is_dir():
+                raise StoreError(E_STORE, f"{where} is a folder, not a store file")
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as e:
+                raise StoreError(E_STORE, f"cannot create the folder for {where}: {e}") from e
+        try:
+            self._conn = sqlite3.connect(
+                ":memory:" if memory else where,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except sqlite3.Error as e:
+            raise StoreError(E_STORE, f"cannot open {where}: {e}") from e
+        try:
+            self._setup(memory, where)
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _setup(self, memory: bool, where: str) -> None:
+        conn = self._conn
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")
+            }
+        except sqlite3.DatabaseError as e:
+            raise StoreError(
+                E_STORE, f"{where} is not a communique store: not an SQLite database ({e})"
+            ) from e
+        if tables and "migrations" not in tables:
+            shown = ", ".join(sorted(tables)[:5])
+            raise StoreError(
+                E_STORE,
+                f"{where} is an SQLite database but not a communique store "
+                f"(it has tables {shown} and no migrations table)",
+            )
+        try:
+            if not memory:
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if str(mode).lower() != "wal":
+                    raise StoreError(E_STORE, f"cannot switch {where} to WAL (mode is {mode})")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrate(conn, where)
+        except sqlite3.OperationalError as e:
+            if "fts5" in str(e).lower():
+                raise StoreError(
+                    E_STORE, f"this Python's SQLite {sqlite3.sqlite_version} lacks FTS5"
+                ) from e
+            raise StoreError(E_STORE, f"cannot open {where}: {e}") from e
+        except sqlite3.DatabaseError as e:
+            raise StoreError(E_STORE, f"cannot open {where}: {e}") from e
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Close the connection (checkpointing the WAL). Further calls raise StoreError."""
+        with self._lock:
+            try:
+                self._conn.execute("PRAGMA optimize")
+            except sqlite3.Error:
+                pass
+            self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    @contextmanager
+    def _guard(self) -> Iterator[sqlite3.Connection]:
+        """Serialize access and turn sqlite3 errors into StoreError."""
+        with self._lock:
+            try:
+                yield self._conn
+            except CommuniqueError:
+                raise
+            except sqlite3.ProgrammingError as e:
+                raise StoreError(E_STORE, f"store {self.path} is not usable: {e}") from e
+            except sqlite3.Error as e:
+                raise StoreError(E_STORE, f"store {self.path}: {e}") from e
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One short write transaction; rolled back on any error."""
+        with self._guard() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: one consistent snapshot across several statements."""
+        with self._guard() as conn:
+            conn.execute("BEGIN")
+            try:
+                yield conn
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+
+    def _check_run(self, conn: sqlite3.Connection, run_id: int) -> None:
+        if run_id in self._known_runs:
+            return
+        if not conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone():
+            raise NotFoundError(E_NOT_FOUND, f"no run {run_id} in {self.path}: call begin_run()")
+        self._known_runs.add(run_id)
+
+    # -- runs -------------------------------------------------------------------------------
+
+    def _reap(self, conn: sqlite3.Connection) -> int:
+        host = socket.gethostname()
+        rows = conn.execute(
+            "SELECT id, pid, host, proc_start FROM runs WHERE status = 'running'"
+        ).fetchall()
+        dead = [rid for rid, pid, h, ps in rows if h == host and not _alive(pid, ps)]
+        conn.executemany(
+            "UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'",
+            [(rid,) for rid in dead],
+        )
+        return len(dead)
+
+    def begin_run(self, pipeline_version: str, config_hash: str, args: dict) -> int:
+        """Record a new run as 'running' with this process's pid; return its id.
+
+        Runs still marked 'running' whose process (on this host) is gone are marked
+        'interrupted' first.
+        """
+        pid = os.getpid()
+        with self._write() as conn:
+            self._reap(conn)
+            cur = conn.execute(
+                "INSERT INTO runs (started_at, status, pipeline_version, config_hash, args,"
+                " pid, host, proc_start) VALUES (?, 'running', ?, ?, ?, ?, ?, ?)",
+                (
+                    _now(),
+                    pipeline_version,
+                    config_hash,
+                    _dumps(dict(args), "run args"),
+                    pid,
+                    socket.gethostname(),
+                    _proc_start(pid),
+                ),
+            )
+            run_id = int(cur.lastrowid or 0)
+        self._known_runs.add(run_id)
+        return run_id
+
+    def finish_run(self, run_id: int, counts: dict, status: str = "done") -> None:
+        """Close a run with its counts and final status ('done', 'interrupted', 'failed')."""
+        if status not in RUN_STATUSES - {"running"}:
+            raise StoreError(
+                E_STORE, f"run status must be done, interrupted or failed, not {status!r}"
+            )
+        with self._write() as conn:
+            cur = conn.execute(
+                "UPDATE runs SET finished_at = ?, status = ?, counts = ? WHERE id = ?",
+                (_now(), status, _dumps(dict(counts), "run counts"), run_id),
+            )
+            if cur.rowcount == 0:
+                raise NotFoundError(E_NOT_FOUND, f"no run {run_id} in {self.path}")
+
+    def record_failure(self, run_id: int, source: str, code: str, reason: str) -> None:
+        """Record that ``source`` failed in run ``run_id`` with an error code and reason."""
+        with self._write() as conn:
+            self._check_run(conn, run_id)
+            conn.execute(
+                "INSERT INTO failures (run_id, source, code, reason, at) VALUES (?, ?, ?, ?, ?)",
+                (run_id, str(source), code, reason, _now()),
+            )
+
+    def runs(self, limit: int = 20) -> list[dict]:
+        """The latest runs, newest first, with args and counts decoded.
+
+        Runs left 'running' by a dead process are reported (and stored) as 'interrupted'.
+        """
+        with self._guard() as conn:
+            running = conn.execute("SELECT 1 FROM runs WHERE status = 'running'").fetchone()
+        if running:
+            try:
+                with self._write() as conn:
+                    self._reap(conn)
+            except StoreError:
+                pass  # a read-only file still lists its runs
+        with self._guard() as conn:
+            rows = conn.execute(
+                "SELECT id, started_at, finished_at, status, pipeline_version, config_hash,"
+                " args, counts, pid, host FROM runs ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        keys = (
+            "id", "started_at", "finished_at", "status", "pipeline_version", "config_hash",
+            "args", "counts", "pid", "host",
+        )  # fmt: skip
+        out = []
+        for row in rows:
+            d = dict(zip(keys, row, strict=True))
+            d["args"] = json.loads(d["args"]) if d["args"] else {}
+            d["counts"] = json.loads(d["counts"]) if d["counts"] else {}
+            out.append(d)
+        return out
+
+    def failures(self, run_id: int | None = None) -> list[dict]:
+        """Failure records (all, or one run's), oldest first."""
+        sql = "SELECT id, run_id, source, code, reason, at FROM failures"
+        params: tuple = ()
+        if run_id is not None:
+            sql += " WHERE run_id = ?"
+            params = (run_id,)
+        with self._guard() as conn:
+            rows = conn.execute(sql + " ORDER BY id", params).fetchall()
+        keys = ("id", "run_id", "source", "code", "reason", "at")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    # -- processed files --------------------------------------------------------------------
+
+    def is_processed(
+        self, source: str, size: int, mtime_ns: int, *, include_failed: bool = False
+    ) -> bool:
+        """Whether this exact file (path, size, mtime_ns) was already processed successfully.
+
+        Files that failed are retried by default (a new config may let them through);
+        ``include_failed=True`` skips them too.
+        """
+        with self._guard() as conn:
+            row = conn.execute(
+                "SELECT status FROM processed WHERE source = ? AND size = ? AND mtime_ns = ?",
+                (str(source), size, mtime_ns),
+            ).fetchone()
+        return row is not None and (row[0] == "ok" or include_failed)
+
+    def mark_processed(
+        self,
+        source: str,
+        size: int,
+        mtime_ns: int,
+        run_id: int,
+        doc_ids: list[str],
+        status: str,
+    ) -> None:
+        """Record that a file was processed ('ok' or 'failed') and which documents it gave."""
+        if status not in PROCESSED_STATUSES:
+            raise StoreError(E_STORE, f"processed status must be ok or failed, not {status!r}")
+        with self._write() as conn:
+            self._check_run(conn, run_id)
+            conn.execute(
+                "INSERT OR REPLACE INTO processed"
+                " (source, size, mtime_ns, run_id, doc_ids, status, at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (str(source), size, mtime_ns, run_id, _dumps(list(doc_ids), "doc ids"),
+                 status, _now()),
+            )  # fmt: skip
+
+    # -- documents --------------------------------------------------------------------------
+
+    def has_document(self, doc_id: str) -> bool:
+        """Whether a document with exactly this id is stored."""
+        with self._guard() as conn:
+            return (
+                conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone()
+                is not None
+            )
+
+    @staticmethod
+    def _span_rows(doc_id: str, spans: Iterable[Span]) -> list[tuple]:
+        return [
+            (
+                doc_id,
+                s.start,
+                s.end,
+                s.layer,
+                s.label,
+                float(s.score),
+                _dumps(dict(s.attrs), "span attrs") if s.attrs else None,
+                s.source,
+            )
+            for s in spans
+        ]
+
+    _INSERT_SPAN = (
+        'INSERT INTO spans (doc_id, start, "end", layer, label, score, attrs, source)'
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+
+    def put_document(self, doc: Document, source: str, fmt: str, run_id: int) -> str:
+        """Store a document with its spans, FTS row and source, in one transaction.
+
+        Returns "added" (new document), "new_source" (known text, new source recorded with
+        first_seen now) or "known" (nothing changed). Spans of a known document are never
+        touched here; use ``replace_spans`` to re-run stages.
+        """
+        source = str(source)
+        meta = doc.meta
+        meta_json = _dumps(dict(meta), f"meta of {doc.id}")
+        span_rows = self._span_rows(doc.id, doc.spans)
+        title = _text_or_none(meta.get("title"))
+        languages = meta.get("languages")
+        now = _now()
+        with self._write() as conn:
+            self._check_run(conn, run_id)
+            if conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc.id,)).fetchone():
+                cur = conn.execute(
+                    "INSERT OR IGNORE INTO sources (doc_id, source, format, first_seen, run_id)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    (doc.id, source, fmt, now, run_id),
+                )
+                return "new_source" if cur.rowcount else "known"
+            pipeline = conn.execute(
+                "SELECT pipeline_version FROM runs WHERE id = ?", (run_id,)
+            ).fetchone()[0]
+            cur = conn.execute(
+                "INSERT INTO documents (id, text, meta, title, issuer, published, doc_type,"
+                " languages, pipeline, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    doc.id,
+                    doc.text,
+                    meta_json,
+                    title,
+                    _text_or_none(meta.get("issuer")),
+                    _text_or_none(meta.get("published")),
+                    _text_or_none(meta.get("doc_type")),
+                    _dumps(languages, "languages") if languages else None,
+                    pipeline,
+                    now,
+                ),
+            )
+            seq = cur.lastrowid
+            conn.executemany(self._INSERT_SPAN, span_rows)
+            conn.execute(
+                "INSERT INTO documents_fts (rowid, title, text) VALUES (?, ?, ?)",
+                (seq, fold(title) if title else title, fold(doc.text)),
+            )
+            conn.execute(
+                "INSERT INTO sources (doc_id, source, format, first_seen, run_id)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (doc.id, source, fmt, now, run_id),
+            )
+        return "added"
+
+    def add_source(self, doc_id: str, source: str, fmt: str, run_id: int) -> bool:
+        """Record another source of a stored document; False if it was already recorded."""
+        with self._write() as conn:
+            self._check_run(conn, run_id)
+            if not conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone():
+                raise NotFoundError(E_NOT_FOUND, f"no document {doc_id} in {self.path}")
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO sources (doc_id, source, format, first_seen, run_id)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (doc_id, str(source), fmt, _now(), run_id),
+            )
+            return cur.rowcount > 0
+
+    def replace_spans(
+        self, doc_id: str, spans: Iterable[Span], stage_sources: list[str] | None = None
+    ) -> None:
+        """Replace a document's spans, e.g. after re-running stages, in one transaction.
+
+        ``stage_sources=None`` replaces every span. Otherwise only spans whose source is
+        listed are deleted first: an entry with "@" ("dates@0.2") matches that version
+        exactly, one without ("dates") matches every version of that stage. The new spans
+        are then inserted as given.
+        """
+        spans = list(spans)
+        rows = self._span_rows(doc_id, spans)
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT length(text) FROM documents WHERE id = ?", (doc_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(E_NOT_FOUND, f"no document {doc_id} in {self.path}")
+            for s in spans:
+                if s.end > row[0]:
+                    raise SpanError(E_SPAN, f"span {s.start}..{s.end} beyond text of {row[0]}")
+            if stage_sources is None:
+                conn.execute("DELETE FROM spans WHERE doc_id = ?", (doc_id,))
+            else:
+                for name in stage_sources:
+                    if "@" in name:
+                        conn.execute(
+                            "DELETE FROM spans WHERE doc_id = ? AND source = ?", (doc_id, name)
+                        )
+                    else:
+                        conn.execute(
+                            "DELETE FROM spans WHERE doc_id = ?"
+                            " AND (source = ? OR substr(source, 1, ?) = ?)",
+                            (doc_id, name, len(name) + 1, name + "@"),
+                        )
+            conn.executemany(self._INSERT_SPAN, rows)
+
+    _SELECT_SPANS = (
+        'SELECT doc_id, start, "end", layer, label, score, attrs, source FROM spans'
+        ' WHERE doc_id {cond} ORDER BY doc_id, start, "end" DESC, layer, label, rowid'
+    )
+
+    @staticmethod
+    def _document(doc_id: str, text: str, meta: str, span_rows: Iterable[tuple]) -> Document:
+        spans = tuple(
+            Span(start, end, layer, label, score, json.loads(attrs) if attrs else {}, src)
+            for _, start, end, layer, label, score, attrs, src in span_rows
+        )
+        return Document(doc_id, text, json.loads(meta), spans)
+
+    def _resolve(self, conn: sqlite3.Connection, key: str) -> str:
+        if conn.execute("SELECT 1 FROM documents WHERE id = ?", (key,)).fetchone():
+            return key
+        prefix = key.strip().lower()
+        if len(prefix) < _MIN_PREFIX or not set(prefix) <= _HEX:
+            raise NotFoundError(
+                E_NOT_FOUND,
+                f"no document {key!r} in {self.path} "
+                f"(an id prefix needs at least {_MIN_PREFIX} hex digits)",
+            )
+        # hex ids sort below "g": [prefix, prefix + "g") is the prefix range on the index
+        found = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM documents WHERE id >= ? AND id < ? ORDER BY id LIMIT 11",
+                (prefix, prefix + "g"),
+            )
+        ]
+        if not found:
+            raise NotFoundError(E_NOT_FOUND, f"no document {key!r} in {self.path}")
+        if len(found) > 1:
+            more = " and more" if len(found) > 10 else ""
+            raise StoreError(
+                E_STORE,
+                f"id prefix {key!r} is ambiguous: {', '.join(found[:10])}{more}; type more digits",
+            )
+        return found[0]
+
+    def get_document(self, doc_id_or_prefix: str) -> Document:
+        """The stored document by id or unique id prefix (at least 4 hex digits).
+
+        Spans come back in canonical order (``model.span_order``, as ``with_spans`` sorts).
+        Raises NotFoundError when nothing matches, StoreError listing the candidates when a
+        prefix is ambiguous.
+        """
+        with self._read() as conn:
+            doc_id = self._resolve(conn, doc_id_or_prefix)
+            text, meta = conn.execute(
+                "SELECT text, meta FROM documents WHERE id = ?", (doc_id,)
+            ).fetchone()
+            spans = conn.execute(self._SELECT_SPANS.format(cond="= ?"), (doc_id,)).fetchall()
+        return self._document(doc_id, text, meta, spans)
+
+    def iter_documents(self, batch: int = 500) -> Iterator[Document]:
+        """Every document in first-seen order, read ``batch`` documents at a time.
+
+        Memory stays at one batch; documents added while iterating are included when they
+        arrive after the current position.
+        """
+        if batch < 1:
+            raise StoreError(E_STORE, f"batch must be at least 1, not {batch}")
+        last = 0
+        while True:
+            with self._read() as conn:
+                docs = conn.execute(
+                    "SELECT seq, id, text, meta FROM documents WHERE seq > ? ORDER BY seq LIMIT ?",
+                    (last, batch),
+                ).fetchall()
+                if not docs:
+                    return
+                ids = [d[1] for d in docs]
+                cond = "IN (" + ",".join("?" * len(ids)) + ")"
+                by_doc: dict[str, list[tuple]] = {i: [] for i in ids}
+                for row in conn.execute(self._SELECT_SPANS.format(cond=cond), ids):
+                    by_doc[row[0]].append(row)
+            last = docs[-1][0]
+            for _, doc_id, text, meta in docs:
+                yield self._document(doc_id, text, meta, by_doc.pop(doc_id))
+
+    def count_documents(self) -> int:
+        """Number of stored documents."""
+        with self._guard() as conn:
+            return conn.execute("SELECT count(*) FROM documents").fetchone()[0]
+
+    def sources(self, doc_id: str) -> list[tuple[str, str, str]]:
+        """(source, format, first_seen ISO) for every source of a document, oldest first."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT source, format, first_seen FROM sources WHERE doc_id = ?"
+                " ORDER BY first_seen, rowid",
+                (doc_id,),
+            ).fetchall()
+            if (
+                not rows
+                and not conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone()
+            ):
+                raise NotFoundError(E_NOT_FOUND, f"no document {doc_id} in {self.path}")
+        return [(s, f, t) for s, f, t in rows]
+
+    # -- search -----------------------------------------------------------------------------
+
+    def search(self, query: str, limit: int = 20, offset: int = 0) -> list[SearchHit]:
+        """Full-text search, best first (BM25; title matches weigh 5x).
+
+        Query syntax (see ``storage.query``): words (all must match), "exact phrase",
+        ``OR``, ``NOT word`` or ``-word``, ``prefix*``, parentheses. Arabic is folded like
+        the index, so it matches with or without diacritics. Malformed queries raise
+        QueryError (E300). Snippets come from the original text of the body, matched tokens
+        marked « ».
+        """
+        if limit < 0 or offset < 0:
+            raise QueryError(E_QUERY, f"limit and offset must be >= 0 (got {limit}, {offset})")
+        match = to_fts5(query)
+        sql = (
+            "SELECT d.id, d.title, snippet(documents_fts, 1, ?, ?, ?, ?),"
+            " bm25(documents_fts, ?, ?) AS rank, d.issuer, d.published"
+            " FROM documents_fts JOIN documents d ON d.seq = documents_fts.rowid"
+            " WHERE documents_fts MATCH ? ORDER BY rank, d.seq LIMIT ? OFFSET ?"
+        )
+        params = (
+            _OPEN, _CLOSE, SNIPPET_ELLIPSIS, SNIPPET_TOKENS,
+            *BM25_WEIGHTS, match, limit, offset,
+        )  # fmt: skip
+        with self._lock:
+            try:
+                rows = self._conn.execute(sql, params).fetchall()
+            except sqlite3.OperationalError as e:
+                msg = str(e)
+                if "fts5" in msg or "syntax" in msg or "MATCH" in msg:
+                    raise QueryError(E_QUERY, f"cannot search for {query!r}: {msg}") from e
+                raise StoreError(E_STORE, f"store {self.path}: {msg}") from e
+            except sqlite3.Error as e:
+                raise StoreError(E_STORE, f"store {self.path}: {e}") from e
+        return [
+            SearchHit(i, t, _marks(snip), -float(rank), iss, pub)
+            for i, t, snip, rank, iss, pub in rows
+        ]
+
+    # -- overview ---------------------------------------------------------------------------
+
+    def stats(self) -> dict:
+        """Counts: documents, sources, spans (total and by layer), issuers, runs, failures.
+
+        ``issuers`` maps each issuer to its number of documents, most first;
+        ``runs`` maps run status to count.
+        """
+        with self._read() as conn:
+            one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+            by_layer = dict(
+                conn.execute("SELECT layer, count(*) FROM spans GROUP BY layer ORDER BY layer")
+            )
+            issuers = dict(
+                conn.execute(
+                    "SELECT issuer, count(*) AS n FROM documents WHERE issuer IS NOT NULL"
+                    " GROUP BY issuer ORDER BY n DESC, issuer"
+                )
+            )
+            runs = dict(conn.execute("SELECT status, count(*) FROM runs GROUP BY status"))
+            return {
+                "path": str(self.path),
+                "documents": one("SELECT count(*) FROM documents"),
+                "sources": one("SELECT count(*) FROM sources"),
+                "spans": sum(by_layer.values()),
+                "spans_by_layer": by_layer,
+                "issuers": issuers,
+                "runs": runs,
+                "failures": one("SELECT count(*) FROM failures"),
+            }
