@@ -595,12 +595,13 @@ _FINDERS = (_ranges, _hijri, _full_dates, _numeric, _events_eras, _years, _relat
 # --------------------------------------------------------------------------- spaCy spans
 
 
-def normalize_expression(expr: str, before: str = "") -> Found | None:
+def normalize_expression(expr: str, before: str = "", after: str = "") -> Found | None:
     """Read a temporal expression found by spaCy (offsets relative to ``expr``).
 
     Fast path first (the same regexes, required to cover the expression), then the
     relative and duration vocabulary, then ``dateparser``. ``before`` is the word before
-    the expression, used to veto reference numbers ("Resolution 1701"). Returns None for
+    the expression and ``after`` the word after it, used to veto reference numbers
+    ("Resolution 1701") and counts ("2000 troops"). Returns None for
     what is not a point or period in time (frequencies such as "weekly", numbers).
     """
     core = expr.strip()
@@ -618,7 +619,7 @@ def normalize_expression(expr: str, before: str = "") -> Found | None:
         f.score = min(f.score, 0.9)
         return f
     if re.fullmatch(r"(?:1[0-9]|20)\d\d", inner):
-        if before.lower() in VETO_BEFORE:
+        if before.lower() in VETO_BEFORE or _count_word(after):
             return None
         return Found(lead + skip, lead + skip + 4, "DATE", inner, "year", "spacy_year", 0.9)
     if re.fullmatch(r"[\d,.:/ -]+", core):
@@ -630,6 +631,13 @@ def normalize_expression(expr: str, before: str = "") -> Found | None:
         # "the same day", "the following week": relative to another event in the text,
         # so the publication date can never anchor them
         return Found(lead, end, "DATE", None, None, "anaphoric", 0.5, {"anaphoric": True}, relative=True)
+    mon = month_number(core) if core[:1].isupper() and len(core) > 2 else None
+    if mon is not None:
+        # a month without a year ("in May"): ISO 8601:2000 truncated form until anchored
+        return Found(
+            lead, end, "DATE", f"--{mon:02d}", "month", "month_only", 0.6,
+            {"year_missing": True}, rel=("m", mon),
+        )
     wd = WEEKDAYS.get(core.rstrip(".").lower())
     if wd is not None and core[:1].isupper():
         return Found(lead, end, "DATE", None, None, "relative", 0.5, relative=True)
@@ -710,6 +718,8 @@ def resolve_relative(rel: tuple[Any, ...], anchor: dt.date) -> tuple[str, str] |
     if kind == "md":
         v = iso_day(anchor.year, rel[1], rel[2])
         return (v, "day") if v else None
+    if kind == "m":
+        return f"{anchor.year:04d}-{rel[1]:02d}", "month"
     if kind == "weekday":
         wd, how = rel[1], rel[2]
         if how not in ("last", "next", "coming", "this"):

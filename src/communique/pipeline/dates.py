@@ -123,8 +123,10 @@ def _from_spacy(work: Work, found: list[Found]) -> list[Found]:
             s, e = block.start + ent.start_char, block.start + ent.end_char
             if any(f.overlaps(s, e) for f in found):
                 continue
-            before = block.doc[ent.start - 1].lower_ if ent.start > 0 else ""
-            f = datenorm.normalize_expression(text[s:e], before)
+            doc = block.doc
+            before = doc[ent.start - 1].lower_ if ent.start > 0 else ""
+            after = doc[ent.end].text if ent.end < len(doc) else ""
+            f = datenorm.normalize_expression(text[s:e], before, after)
             if f is None:
                 continue
             f.start, f.end = s + f.start, s + f.end

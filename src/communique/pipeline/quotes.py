@@ -219,17 +219,24 @@ def _run(work: Work) -> None:
                 attrs.update(kind="hadith", rule="hadith_reference")
                 speaker = "Prophet Muhammad"
             resolved = _attribute(work, block, open_at, close_end, attrs)
+            prev = found[-1] if found else None
+            is_translation = (
+                prev is not None
+                and prev["end"] + 12 >= open_at
+                and _is_arabic(text[prev["start"] : prev["end"]])
+                and not _is_arabic(text[a:b])
+            )
+            if is_translation:
+                attrs["translation_of"] = [prev["start"], prev["end"]]
             if resolved:
                 speaker = resolved
-            elif found and not speaker and found[-1]["end"] + 12 >= open_at and _is_arabic(text[found[-1]["start"] : found[-1]["end"]]):
+            elif is_translation and not speaker:
                 # the English translation right after a quoted Arabic original
-                prev = found[-1]["attrs"]
                 for k in ("speaker", "speaker_span", "kind"):
-                    if prev.get(k) is not None:
-                        attrs[k] = prev[k]
-                speaker = prev.get("speaker")
+                    if prev["attrs"].get(k) is not None:
+                        attrs[k] = prev["attrs"][k]
+                speaker = prev["attrs"].get("speaker")
                 attrs["rule"] = "translation_of_previous"
-                attrs["translation_of"] = [found[-1]["start"], found[-1]["end"]]
             if speaker and "speaker" not in attrs:
                 attrs["speaker"] = speaker
             n_words = len(text[a:b].split())

@@ -27,6 +27,12 @@ _MIN_PASSAGE_LETTERS = 6
 _END_PUNCT = ".!?:;\"'”’)»]"
 # A heading: one short line without end punctuation (or a markdown #-line).
 _MAX_HEADING_WORDS = 16  # longest title line in the example corpus is 14 words
+# A sentence overrides its paragraph's language only when fastText is sure and the sentence
+# long enough: names-heavy English sentences of <60 letters came out fr/de/it in the corpus.
+_SENT_OVERRIDE_SCORE = 0.9
+_SENT_OVERRIDE_LETTERS = 60
+_BLOCK_OVERRIDE_LETTERS = 200
+_DOC_LANG_CHARS = 5000  # the document's language is judged on its opening
 _ARABIC_SENT_SPLIT = re.compile(r"(?<=[.!؟?۔])\s+|\n+")
 
 
@@ -82,10 +88,17 @@ def _run(work: Work) -> None:
     text = work.text
     lang_chars: Counter[str] = Counter()
     scripts: Counter[str] = Counter()
+    latin = _ARABIC_RUN.sub(" ", text[:_DOC_LANG_CHARS])
+    doc_lang = _lang(latin, None)[0] if main_script(latin) == "Latn" else None
     for block in work.blocks:
         chunk = text[block.start : block.end]
         script = main_script(chunk)
-        blang, bscore = _lang(_ARABIC_RUN.sub(" ", chunk) if script == "Latn" else chunk, None)
+        judged = _ARABIC_RUN.sub(" ", chunk) if script == "Latn" else chunk
+        blang, bscore = _lang(judged, None)
+        if script == "Latn" and doc_lang and blang != doc_lang:
+            letters = sum(1 for c in judged if c.isalpha())
+            if bscore < _SENT_OVERRIDE_SCORE or letters < _BLOCK_OVERRIDE_LETTERS:
+                blang = doc_lang  # a short paragraph of names: the document's language
         label = "heading" if _is_heading(chunk) else "paragraph"
         work.add(
             block.start,
@@ -117,6 +130,9 @@ def _run(work: Work) -> None:
             if script == "Latn":  # inline Arabic is a passage of its own; judge the rest
                 sent = _ARABIC_RUN.sub(" ", sent)
             slang, sscore = _lang(sent, blang)
+            letters = sum(1 for c in sent if c.isalpha())
+            if blang and slang != blang and (sscore < _SENT_OVERRIDE_SCORE or letters < _SENT_OVERRIDE_LETTERS):
+                slang, sscore = blang, bscore  # short or unsure: the paragraph's language
             sscript = main_script(sent) or script
             work.add(
                 a, b, "segment", "sentence", source=SOURCE, score=round(sscore, 3),
