@@ -165,7 +165,7 @@ class Store:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path).expanduser() if str(path) != ":memory:" else Path(":memory:")
         self._lock = threading.RLock()
-        self._known_runs: set[int] = set()
+        self._known_runs: dict[int, str] = {}  # run id -> pipeline version
         memory = str(path) == ":memory:"
         where = str(self.path)
         if not memory:
@@ -195,7 +195,7 @@ class Store:
         try:
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             tables = {
-                r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
             }
         except sqlite3.DatabaseError as e:
             raise StoreError(
@@ -282,12 +282,19 @@ class Store:
                 if conn.in_transaction:
                     conn.execute("COMMIT")
 
-    def _check_run(self, conn: sqlite3.Connection, run_id: int) -> None:
-        if run_id in self._known_runs:
-            return
-        if not conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone():
-            raise NotFoundError(E_NOT_FOUND, f"no run {run_id} in {self.path}: call begin_run()")
-        self._known_runs.add(run_id)
+    def _check_run(self, conn: sqlite3.Connection, run_id: int) -> str:
+        """The run's pipeline version; NotFoundError for an unknown run id."""
+        version = self._known_runs.get(run_id)
+        if version is None:
+            row = conn.execute(
+                "SELECT pipeline_version FROM runs WHERE id = ?", (run_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(
+                    E_NOT_FOUND, f"no run {run_id} in {self.path}: call begin_run() first"
+                )
+            version = self._known_runs[run_id] = row[0]
+        return version
 
     # -- runs -------------------------------------------------------------------------------
 
@@ -326,7 +333,7 @@ class Store:
                 ),
             )
             run_id = int(cur.lastrowid or 0)
-        self._known_runs.add(run_id)
+        self._known_runs[run_id] = pipeline_version
         return run_id
 
     def finish_run(self, run_id: int, counts: dict, status: str = "done") -> None:
@@ -472,52 +479,62 @@ class Store:
         first_seen now) or "known" (nothing changed). Spans of a known document are never
         touched here; use ``replace_spans`` to re-run stages.
         """
-        source = str(source)
-        meta = doc.meta
-        meta_json = _dumps(dict(meta), f"meta of {doc.id}")
-        span_rows = self._span_rows(doc.id, doc.spans)
-        title = _text_or_none(meta.get("title"))
-        languages = meta.get("languages")
-        now = _now()
         with self._write() as conn:
             self._check_run(conn, run_id)
-            if conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc.id,)).fetchone():
-                cur = conn.execute(
-                    "INSERT OR IGNORE INTO sources (doc_id, source, format, first_seen, run_id)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (doc.id, source, fmt, now, run_id),
-                )
-                return "new_source" if cur.rowcount else "known"
-            pipeline = conn.execute(
-                "SELECT pipeline_version FROM runs WHERE id = ?", (run_id,)
-            ).fetchone()[0]
+            return self._put(conn, doc, str(source), fmt, run_id)
+
+    def put_documents(self, items: Iterable[tuple[Document, str, str]], run_id: int) -> list[str]:
+        """``put_document`` for a small batch of (document, source, format), in one transaction.
+
+        All or nothing: a crash loses the whole batch (and the next run redoes it). Faster
+        than one transaction per document when documents are small; keep batches small
+        (tens of documents) so a kill loses little.
+        """
+        with self._write() as conn:
+            self._check_run(conn, run_id)
+            return [self._put(conn, d, str(src), fmt, run_id) for d, src, fmt in items]
+
+    def _put(
+        self, conn: sqlite3.Connection, doc: Document, source: str, fmt: str, run_id: int
+    ) -> str:
+        now = _now()
+        if conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc.id,)).fetchone():
             cur = conn.execute(
-                "INSERT INTO documents (id, text, meta, title, issuer, published, doc_type,"
-                " languages, pipeline, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    doc.id,
-                    doc.text,
-                    meta_json,
-                    title,
-                    _text_or_none(meta.get("issuer")),
-                    _text_or_none(meta.get("published")),
-                    _text_or_none(meta.get("doc_type")),
-                    _dumps(languages, "languages") if languages else None,
-                    pipeline,
-                    now,
-                ),
-            )
-            seq = cur.lastrowid
-            conn.executemany(self._INSERT_SPAN, span_rows)
-            conn.execute(
-                "INSERT INTO documents_fts (rowid, title, text) VALUES (?, ?, ?)",
-                (seq, fold(title) if title else title, fold(doc.text)),
-            )
-            conn.execute(
-                "INSERT INTO sources (doc_id, source, format, first_seen, run_id)"
+                "INSERT OR IGNORE INTO sources (doc_id, source, format, first_seen, run_id)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (doc.id, source, fmt, now, run_id),
             )
+            return "new_source" if cur.rowcount else "known"
+        meta = doc.meta
+        title = _text_or_none(meta.get("title"))
+        languages = meta.get("languages")
+        pipeline = self._check_run(conn, run_id)
+        cur = conn.execute(
+            "INSERT INTO documents (id, text, meta, title, issuer, published, doc_type,"
+            " languages, pipeline, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                doc.id,
+                doc.text,
+                _dumps(dict(meta), f"meta of {doc.id}"),
+                title,
+                _text_or_none(meta.get("issuer")),
+                _text_or_none(meta.get("published")),
+                _text_or_none(meta.get("doc_type")),
+                _dumps(languages, "languages") if languages else None,
+                pipeline,
+                now,
+            ),
+        )
+        conn.executemany(self._INSERT_SPAN, self._span_rows(doc.id, doc.spans))
+        conn.execute(
+            "INSERT INTO documents_fts (rowid, title, text) VALUES (?, ?, ?)",
+            (cur.lastrowid, fold(title) if title else title, fold(doc.text)),
+        )
+        conn.execute(
+            "INSERT INTO sources (doc_id, source, format, first_seen, run_id)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (doc.id, source, fmt, now, run_id),
+        )
         return "added"
 
     def add_source(self, doc_id: str, source: str, fmt: str, run_id: int) -> bool:
