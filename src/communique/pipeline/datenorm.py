@@ -26,8 +26,9 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 # --------------------------------------------------------------------------- vocabularies
 
@@ -66,18 +67,18 @@ EVENTS: dict[str, tuple[str, float]] = {
 
 #: Named eras with conventional year intervals; only names that are unambiguous as periods.
 ERAS: tuple[tuple[str, str | None], ...] = (
-    (r"the\s+Cold\s+War", "1947/1991"),
-    (r"the\s+(?:First\s+World\s+War|Great\s+War|World\s+War\s+(?:I|One|1))", "1914/1918"),
-    (r"the\s+(?:Second\s+World\s+War|World\s+War\s+(?:II|Two|2))", "1939/1945"),
-    (r"the\s+(?:Soviet[- ]Afghan\s+War|Soviet\s+occupation\s+of\s+Afghanistan)", "1979/1989"),
-    (r"the\s+British\s+Raj", "1858/1947"),
-    (r"the\s+Mughal\s+(?:era|period)", "1526/1857"),
-    (r"the\s+Ottoman\s+(?:era|period)", "1299/1922"),
-    (r"the\s+(?:Rashidun\s+(?:era|period|Caliphate)|era\s+of\s+the\s+Rightly[- ]Guided\s+Caliphs)",
-     "0632/0661"),
-    (r"the\s+Umayyad\s+(?:era|period)", "0661/0750"),
-    (r"the\s+Abbasid\s+(?:era|period)", "0750/1258"),
-    (r"the\s+(?:days|era|age|time)\s+of\s+(?:the\s+)?Jahiliy?y?a+h?", None),
+    # (pattern after "the", ISO interval or None); intervals are the textbook dates
+    (r"Cold\s+War", "1947/1991"),
+    (r"(?:First\s+World\s+War|Great\s+War|World\s+War\s+(?:I|One|1))", "1914/1918"),
+    (r"(?:Second\s+World\s+War|World\s+War\s+(?:II|Two|2))", "1939/1945"),
+    (r"(?:Soviet[- ]Afghan\s+War|Soviet\s+occupation\s+of\s+Afghanistan)", "1979/1989"),
+    (r"British\s+Raj", "1858/1947"),
+    (r"Mughal\s+(?:era|period)", "1526/1857"),
+    (r"Ottoman\s+(?:era|period)", "1299/1922"),
+    (r"(?:Rashidun\s+(?:era|period)|era\s+of\s+the\s+Rightly[- ]Guided\s+Caliphs)", "0632/0661"),
+    (r"Umayyad\s+(?:era|period)", "0661/0750"),
+    (r"Abbasid\s+(?:era|period)", "0750/1258"),
+    (r"(?:days|era|age|time)\s+of\s+(?:the\s+)?Jahiliy?y?a+h?", None),
 )
 
 # Hijri months, transliterations as they occur in English-language statements.
@@ -142,7 +143,8 @@ def _c(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
 
 
-_WD_PREFIX = rf"(?:(?P<wd>{_WD}),?\s+(?:the\s+)?)?"
+#: a weekday just before a date ("Monday, 11 March 2019"), matched backwards from the date
+RE_WD_BEFORE = _c(rf"\b(?P<wd>{_WD}),?\s+(?:the\s+)?$")
 
 RE_RANGE_DMY = _c(
     rf"{_KW}{_NOT_NUM_BEFORE}\b(?P<d1>{_DAY})(?:\s+(?:of\s+)?(?P<m1>{_MON})(?:,?\s+(?P<y1>{_YEAR}))?)?"
@@ -161,43 +163,52 @@ RE_RANGE_Y = _c(
     r"(?![/-]\d|[,.:]\d|\s*(?:AH|A\.H|H\b))"
 )
 RE_DMY = _c(
-    rf"{_WD_PREFIX}{_NOT_NUM_BEFORE}\b(?P<d>{_DAY})(?:\s+of)?\s+(?P<m>{_MON}),?\s+(?P<y>{_YEAR})"
+    rf"{_NOT_NUM_BEFORE}\b(?P<d>{_DAY})(?:\s+of)?\s+(?P<m>{_MON}),?\s+(?P<y>{_YEAR})"
     rf"{_NOT_NUM_AFTER}{_ERA_SUFFIX}"
 )
-RE_MDY = _c(
-    rf"{_WD_PREFIX}\b(?P<m>{_MON})\s+(?P<d>{_DAY}),?\s+(?P<y>{_YEAR}){_NOT_NUM_AFTER}{_ERA_SUFFIX}"
-)
+RE_MDY = _c(rf"\b(?P<m>{_MON})\s+(?P<d>{_DAY}),?\s+(?P<y>{_YEAR}){_NOT_NUM_AFTER}{_ERA_SUFFIX}")
 RE_MY = _c(rf"\b(?P<m>{_MON}),?\s+(?P<y>{_YEAR}){_NOT_NUM_AFTER}{_ERA_SUFFIX}")
-RE_DM = _c(rf"{_WD_PREFIX}{_NOT_NUM_BEFORE}\b(?P<d>{_DAY})(?:\s+of)?\s+(?P<m>{_MON})(?![A-Za-z])")
-RE_MD = _c(rf"{_WD_PREFIX}\b(?P<m>{_MON})\s+(?P<d>{_DAY})\b(?![\d/:]|[,.]?\s*\d)")
-RE_ISO = re.compile(r"(?<![\d/.-])(?P<y>(?:1[0-9]|20)\d\d)(?P<s>[-/])(?P<m>[01]\d)(?P=s)(?P<d>[0-3]\d)(?![\d/-]|\.\d)")
+RE_DM = _c(rf"{_NOT_NUM_BEFORE}\b(?P<d>{_DAY})(?:\s+of)?\s+(?P<m>{_MON})(?![A-Za-z])")
+RE_MD = _c(rf"\b(?P<m>{_MON})\s+(?P<d>{_DAY})\b(?![\d/:]|[,.]?\s*\d)")
+RE_ISO = re.compile(
+    r"(?<![\d/.-])(?P<y>(?:1[0-9]|20)\d\d)(?P<s>[-/])(?P<m>[01]\d)(?P=s)(?P<d>[0-3]\d)(?![\d/-]|\.\d)"
+)
 RE_NUMERIC = re.compile(
     r"(?<![\d/.:-])(?P<a>[0-3]?\d)(?P<s>[/.-])(?P<b>[0-3]?\d)(?P=s)(?P<y>(?:1[0-9]|20)\d\d)(?![\d/-]|\.\d)"
 )
 RE_HIJRI = _c(
     rf"(?:(?P<d>{_DAY})(?:\s+(?:of\s+)?|\s*-\s*)(?:the\s+month\s+of\s+)?)?{HIJRI_MONTH_RE},?\s+"
-    r"(?P<y>1[3-5]\d\d)(?:\s*(?P<suf>A\.\s?H\.?|AH\b|Hijri\b|H\b\.?))?"
+    r"(?P<y>1\d\d\d)(?![\d])(?:\s*(?P<suf>A\.\s?H\.?|AH\b|Hijri\b|H\b))?"
 )
+#: a Hijri year needs its suffix; outside hijridate's 1343-1500 AH it keeps attrs.hijri only
 RE_HIJRI_YEAR = re.compile(
-    r"(?<![\d,.:/-])\b(?P<y>1[3-5]\d\d)\s*(?P<suf>A\.\s?H\.?|AH\b|Hijri\b|H\b\.?)"
-    r"|\b(?:AH|A\.H\.)\s*(?P<y2>1[3-5]\d\d)\b"
+    r"(?<![\d,.:/-])\b(?P<y>1\d\d\d)\s*(?P<suf>A\.\s?H\.?|AH\b|Hijri\b|H\b)"
+    r"|\b(?:AH|A\.H\.)\s*(?P<y2>1\d\d\d)\b"
 )
 RE_DECADE = re.compile(r"(?<![\w'])(?P<y>(?:1[0-9]|20)\d0)'?s\b|(?<![\w'])'(?P<yy>[3-9]0)s\b")
 RE_CENTURY = _c(r"\b(?P<n>[1-2]?\d)(?:st|nd|rd|th)\s+century\b(?!\s*(?:AH|A\.H|Hijri))")
-RE_EVENT = re.compile(
-    r"(?<![\d/.:-])(?P<ev>9/11|9-11|7/7|26/11)(?![\d/]|[.:-]\d)"
-)
+RE_EVENT = re.compile(r"(?<![\d/.:-])(?P<ev>9/11|9-11|7/7|26/11)(?![\d/]|[.:-]\d)")
 #: cue words that make a bare four-digit number a year
 RE_YEAR_CUE = _c(
     r"\b(?P<cue>in|since|during|until|till|by|before|after|from|of|year|early|late|mid|"
     r"around|circa|the)[\s-]+(?P<y>(?:1[0-9]|20)\d\d)(?![\d']|[,.:/-]\d|\s*(?:AH|A\.H|H\b))"
     r"(?:\s+(?P<next>[A-Za-z]+))?"
 )
+#: "the era/reign of <Name>"; "the rule of" only before a ruler's title ("the rule of
+#: Islam" or "of law" is no period)
 RE_ERA_OF = re.compile(
-    r"\b[Tt]he\s+(?P<kind>era|reign|days|time|rule)\s+of\s+(?P<of>(?:the\s+)?"
-    r"(?:[A-Z][\w.'-]*\s+){0,4}[A-Z][\w'-]*)"
+    r"\b[Tt]he\s+(?:(?:era|reign)\s+of\s+(?P<of>(?:the\s+)?(?:[A-Z][\w.'-]*\s+){0,4}[A-Z][\w'-]*)"
+    r"|rule\s+of\s+(?P<ruler>(?:General|President|King|Queen|Sultan|Caliph|Khalifah|Emperor|"
+    r"Shah|Marshal|Field\s+Marshal|Colonel|Prime\s+Minister|Mr\.?)\s+(?:[A-Z][\w.'-]*\s+){0,3}"
+    r"[A-Z][\w'-]*))"
 )
-RE_ERAS = tuple((re.compile(rf"\b{p}\b", re.IGNORECASE), v) for p, v in ERAS)
+#: last words after "the era of" that name no ruler or period
+_NOT_RULERS = frozenset({"Allah", "Islam", "Law", "God", "Prophethood", "Kufr", "Shariah"})
+RE_ERAS = re.compile(
+    r"\b(?:the|The|THE)\s+(?i:"
+    + "|".join(f"(?P<era{i}>{p})" for i, (p, _) in enumerate(ERAS))
+    + r")\b"
+)
 
 _REL_UNITS = r"(?P<u>days?|weeks?|months?|years?|decades?|centur(?:y|ies))"
 _NUM = r"(?P<n>\d{1,3}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|a\s+hundred|a\s+few|few|several|many)"
@@ -213,10 +224,18 @@ RE_RELATIVE = _c(
     r"|decades|centuries))\b"
 )
 RE_DURATION = _c(
+    r"(?:(?:more|less|fewer)\s+than\s+|nearly\s+|almost\s+|about\s+|over\s+|some\s+|"
+    r"at\s+least\s+|around\s+|up\s+to\s+)?"
     r"(?:the\s+)?(?:(?:past|last|next|previous|first|coming|recent)\s+)?"
     r"(?:\d+|[a-z]+)(?:[\s-]+[a-z]+)?\s+(?:days|weeks|months|years|decades|centuries)"
     r"|(?:the\s+)?(?:past|last|next|previous)\s+(?:day|week|month|year|decade|century)"
     r"|(?:days|weeks|months|years|decades|centuries)"
+)
+#: words that narrow a period without changing what it names ("late", "the summer of")
+RE_MODIFIER = _c(
+    r"(?:the\s+)?(?:early|late|mid|(?:end|beginning|start|middle|first\s+half|second\s+half)\s+of|"
+    r"(?:first|second|third|fourth|last)\s+(?:week|weekend|days?)\s+of|"
+    r"(?:spring|summer|autumn|fall|winter)(?:\s+of)?)[\s-]+"
 )
 RE_ANAPHORIC = _c(
     r"(?:the\s+|that\s+|this\s+)?(?:same|very|following|next|previous|preceding|prior|"
@@ -274,6 +293,7 @@ class Found:
     tense_hint: str | None = None
 
     def overlaps(self, start: int, end: int) -> bool:
+        """Whether ``start:end`` shares at least one character with this expression."""
         return self.start < end and start < self.end
 
 
@@ -294,7 +314,8 @@ def month_number(word: str) -> int | None:
 
 
 def _day(s: str) -> int:
-    return int(re.match(r"\d+", s).group())  # type: ignore[union-attr]
+    """The day number of "23", "23rd", "1st"."""
+    return int(s[:2]) if s[:2].isdigit() else int(s[:1])
 
 
 def iso_day(y: int, m: int, d: int) -> str | None:
@@ -360,11 +381,22 @@ def _count_word(word: str | None) -> bool:
 
 def find_all(text: str) -> list[Found]:
     """Every temporal expression the fast path finds in ``text`` (the folded view),
-    overlapping candidates resolved: longest first, then the earlier rule."""
+    overlapping candidates resolved: longest first, then the earlier rule.
+
+    Rules that need a digit run only in windows around digit runs: statements are
+    mostly words, and this keeps the stage a few milliseconds per document.
+    """
+    windows = _windows(text)
     cands: list[tuple[int, Found]] = []
-    for prio, finder in enumerate(_FINDERS):
-        for f in finder(text):
-            cands.append((prio, f))
+    for prio, (finder, digits) in enumerate(_FINDERS):
+        if not digits:
+            cands.extend((prio, f) for f in finder(text))
+            continue
+        for ws, we in windows:
+            for f in finder(text[ws:we]):
+                f.start += ws
+                f.end += ws
+                cands.append((prio, f))
     cands.sort(key=lambda pf: (-(pf[1].end - pf[1].start), pf[0], pf[1].start))
     chosen: list[Found] = []
     for _, f in cands:
@@ -372,6 +404,36 @@ def find_all(text: str) -> list[Found]:
             chosen.append(f)
     chosen.sort(key=lambda f: f.start)
     return chosen
+
+
+_DIGITS = re.compile(r"\d+")
+#: chars of context either side of a digit run: covers the longest lead a rule needs
+#: ("between September and " before a year, "Wednesday, the " before a day, a Hijri
+#: month name) with room to spare
+WINDOW = 60
+_SPACE = re.compile(r"\s")
+
+
+def _windows(text: str) -> list[tuple[int, int]]:
+    """Merged ``(start, end)`` windows around digit runs, snapped to whitespace."""
+    out: list[tuple[int, int]] = []
+    for m in _DIGITS.finditer(text):
+        ws, we = max(0, m.start() - WINDOW), min(len(text), m.end() + WINDOW)
+        if out and ws <= out[-1][1]:
+            out[-1] = (out[-1][0], we)
+        else:
+            out.append((ws, we))
+    snapped: list[tuple[int, int]] = []
+    for ws, we in out:
+        while ws > 0 and not text[ws].isspace():
+            ws -= 1
+        sp = _SPACE.search(text, we)
+        we = sp.start() if sp else len(text)
+        if snapped and ws <= snapped[-1][1]:
+            snapped[-1] = (snapped[-1][0], max(we, snapped[-1][1]))
+        else:
+            snapped.append((ws, we))
+    return snapped
 
 
 def _ranges(text: str) -> Iterator[Found]:
@@ -428,9 +490,12 @@ def _range(m: re.Match[str], a: str, b: str, unit: str, rule: str, score: float 
     )
 
 
-def _weekday_attr(m: re.Match[str]) -> dict[str, Any]:
-    wd = m.groupdict().get("wd")
-    return {"weekday": WEEKDAYS[wd.rstrip(".").lower()]} if wd else {}
+def _weekday(text: str, start: int) -> tuple[int, dict[str, Any]]:
+    """Extend a date back over a weekday before it: (new start, weekday attrs)."""
+    m = RE_WD_BEFORE.search(text, max(0, start - 16), start)
+    if m is None:
+        return start, {}
+    return m.start(), {"weekday": WEEKDAYS[m["wd"].rstrip(".").lower()]}
 
 
 def _full_dates(text: str) -> Iterator[Found]:
@@ -441,7 +506,8 @@ def _full_dates(text: str) -> Iterator[Found]:
                 continue
             v = iso_day(int(m["y"]), mon, _day(m["d"]))
             if v:
-                yield Found(m.start(), m.end(), "DATE", v, "day", rule, 1.0, _weekday_attr(m))
+                start, attrs = _weekday(text, m.start())
+                yield Found(start, m.end(), "DATE", v, "day", rule, 1.0, attrs)
     for m in RE_MY.finditer(text):
         mon = month_number(m["m"])
         if mon is not None:
@@ -454,9 +520,17 @@ def _full_dates(text: str) -> Iterator[Found]:
             d = _day(m["d"])
             if not _valid_md(mon, d):
                 continue
-            attrs = {"year_missing": True, **_weekday_attr(m)}
+            start, attrs = _weekday(text, m.start())
+            attrs["year_missing"] = True
             yield Found(
-                m.start(), m.end(), "DATE", f"--{mon:02d}-{d:02d}", "day", rule, 0.8, attrs,
+                start,
+                m.end(),
+                "DATE",
+                f"--{mon:02d}-{d:02d}",
+                "day",
+                rule,
+                0.8,
+                attrs,
                 rel=("md", mon, d),
             )
 
@@ -488,8 +562,8 @@ def _hijri(text: str) -> Iterator[Found]:
             continue
         y = int(m["y"])
         d = _day(m["d"]) if m["d"] else None
-        if d is not None and not 1 <= d <= 30:
-            continue
+        if (d is not None and not 1 <= d <= 30) or (not m["suf"] and not 1300 <= y < 1600):
+            continue  # without "AH", only years of the Hijri centuries in use read as Hijri
         conv = hijri_to_gregorian(y, hm, d)
         hijri = f"{y:04d}-{hm:02d}" + (f"-{d:02d}" if d else "")
         gran = "day" if d else "month"
@@ -500,7 +574,9 @@ def _hijri(text: str) -> Iterator[Found]:
             score = 0.6
         else:
             value = conv[0] if d else f"{conv[0]}/{conv[1]}"
-        yield Found(m.start(), m.end(), "DATE", value, gran, "hijri_" + ("dmy" if d else "my"), score, attrs)
+        yield Found(
+            m.start(), m.end(), "DATE", value, gran, "hijri_" + ("dmy" if d else "my"), score, attrs
+        )
     for m in RE_HIJRI_YEAR.finditer(text):
         y = int(m["y"] or m["y2"])
         if m["suf"] and m["suf"].startswith("H") and not m["suf"].startswith("Hijri"):
@@ -509,7 +585,13 @@ def _hijri(text: str) -> Iterator[Found]:
         conv = hijri_to_gregorian(y, 0, None)
         value = f"{conv[0]}/{conv[1]}" if conv else None
         yield Found(
-            m.start(), m.end(), "DATE", value, "year", "hijri_y", 1.0 if conv else 0.6,
+            m.start(),
+            m.end(),
+            "DATE",
+            value,
+            "year",
+            "hijri_y",
+            1.0 if conv else 0.6,
             {"calendar": "hijri", "hijri": f"{y:04d}"},
         )
 
@@ -517,19 +599,29 @@ def _hijri(text: str) -> Iterator[Found]:
 def _years(text: str) -> Iterator[Found]:
     for m in RE_YEAR_CUE.finditer(text):
         cue, y, nxt = m["cue"].lower(), int(m["y"]), m["next"]
-        if cue == "the":
-            if not nxt or nxt.lower() not in _EVENT_NOUNS:
-                continue
-        elif _count_word(nxt):
+        event = bool(nxt) and nxt.lower() in _EVENT_NOUNS
+        if cue == "the" and not event:
             continue
-        if y < 1800 and cue not in ("in", "since", "year", "during", "until", "till", "before", "after"):
+        if not event and _count_word(nxt):
             continue
-        attrs: dict[str, Any] = {}
-        if nxt and nxt.lower() in _EVENT_NOUNS:
-            attrs["event"] = f"{y} {nxt}"
+        if y < 1800 and cue not in (
+            "in",
+            "since",
+            "year",
+            "during",
+            "until",
+            "till",
+            "before",
+            "after",
+        ):
+            continue
+        attrs: dict[str, Any] = {"event": f"{y} {nxt}"} if event else {}
         yield Found(m.start("y"), m.end("y"), "DATE", f"{y:04d}", "year", "year_cue", 1.0, attrs)
     for m in RE_DECADE.finditer(text):
         y = int(m["y"]) if m["y"] else 1900 + int(m["yy"])
+        if y % 100 == 0:  # "the 1300s", "the 1900s": the hundred years, as readers take it
+            yield Found(m.start(), m.end(), "DATE", f"{y:04d}/{y + 99:04d}", "century", "hundreds")
+            continue
         yield Found(m.start(), m.end(), "DATE", f"{y:04d}/{y + 9:04d}", "decade", "decade")
     for m in RE_CENTURY.finditer(text):
         n = int(m["n"])
@@ -538,16 +630,20 @@ def _years(text: str) -> Iterator[Found]:
             yield Found(m.start(), m.end(), "DATE", v, "century", "century")
 
 
-def _events_eras(text: str) -> Iterator[Found]:
+def _events(text: str) -> Iterator[Found]:
     for m in RE_EVENT.finditer(text):
         v, score = EVENTS[m["ev"]]
         yield Found(m.start(), m.end(), "DATE", v, "day", "event", score, {"event": m["ev"]})
-    for rx, v in RE_ERAS:
-        for m in rx.finditer(text):
-            yield Found(m.start(), m.end(), "ERA", v, "era", "era_name", 1.0 if v else 0.8)
+
+
+def _eras(text: str) -> Iterator[Found]:
+    for m in RE_ERAS.finditer(text):
+        i = int(next(k for k, g in m.groupdict().items() if g is not None)[3:])
+        v = ERAS[i][1]
+        yield Found(m.start(), m.end(), "ERA", v, "era", "era_name", 1.0 if v else 0.8)
     for m in RE_ERA_OF.finditer(text):
-        of = m["of"]
-        if of.split()[-1] in ("Allah", "Islam", "Law", "God", "Prophethood"):
+        of = m["of"] or m["ruler"]
+        if of.split()[-1] in _NOT_RULERS:
             continue
         yield Found(m.start(), m.end(), "ERA", None, "era", "era_of", 0.6, {"of": of})
 
@@ -589,7 +685,17 @@ def _relative(text: str) -> Iterator[Found]:
         yield f
 
 
-_FINDERS = (_ranges, _hijri, _full_dates, _numeric, _events_eras, _years, _relative)
+#: (finder, needs digits) in priority order: on equal length the earlier finder wins
+_FINDERS = (
+    (_ranges, True),
+    (_hijri, True),
+    (_full_dates, True),
+    (_numeric, True),
+    (_events, True),
+    (_eras, False),
+    (_years, True),
+    (_relative, False),
+)
 
 
 # --------------------------------------------------------------------------- spaCy spans
@@ -625,18 +731,38 @@ def normalize_expression(expr: str, before: str = "", after: str = "") -> Found 
     if re.fullmatch(r"[\d,.:/ -]+", core):
         return None  # a bare number spaCy called a date
     end = lead + len(core)
+    mod = RE_MODIFIER.match(core)
+    if mod and mod.end() < len(core):
+        rest = normalize_expression(core[mod.end() :])
+        if rest is not None and rest.value is not None:
+            # "late October 2017", "the summer of 2014": the period it qualifies, marked
+            rest.start, rest.end = lead, end
+            rest.attrs["modifier"] = re.sub(r"\s+", " ", core[: mod.end()].strip(" -")).lower()
+            rest.score = min(rest.score, 0.8)
+            return rest
     if RE_DURATION.fullmatch(core):
-        return Found(lead, end, "DATE", None, None, "duration", 0.5, {"duration": True}, relative=True)
+        return Found(
+            lead, end, "DATE", None, None, "duration", 0.5, {"duration": True}, relative=True
+        )
     if RE_ANAPHORIC.fullmatch(core):
         # "the same day", "the following week": relative to another event in the text,
         # so the publication date can never anchor them
-        return Found(lead, end, "DATE", None, None, "anaphoric", 0.5, {"anaphoric": True}, relative=True)
+        return Found(
+            lead, end, "DATE", None, None, "anaphoric", 0.5, {"anaphoric": True}, relative=True
+        )
     mon = month_number(core) if core[:1].isupper() and len(core) > 2 else None
     if mon is not None:
         # a month without a year ("in May"): ISO 8601:2000 truncated form until anchored
         return Found(
-            lead, end, "DATE", f"--{mon:02d}", "month", "month_only", 0.6,
-            {"year_missing": True}, rel=("m", mon),
+            lead,
+            end,
+            "DATE",
+            f"--{mon:02d}",
+            "month",
+            "month_only",
+            0.6,
+            {"year_missing": True},
+            rel=("m", mon),
         )
     wd = WEEKDAYS.get(core.rstrip(".").lower())
     if wd is not None and core[:1].isupper():
@@ -644,7 +770,15 @@ def normalize_expression(expr: str, before: str = "", after: str = "") -> Found 
     return _fallback(core, lead)
 
 
+_HIJRI_HINT = re.compile(HIJRI_MONTH_RE + r"|\b(?:AH|A\.H\.|Hijri)\b", re.IGNORECASE)
+
+
 def _fallback(core: str, lead: int) -> Found:
+    if _HIJRI_HINT.search(core):
+        # a Hijri expression the fast path could not read: its numbers are not Gregorian
+        return Found(
+            lead, lead + len(core), "DATE", None, None, "unnormalized", 0.4, {"calendar": "hijri"}
+        )
     value_gran = dateparser_read(core)
     if value_gran is not None:
         value, gran = value_gran
@@ -653,9 +787,7 @@ def _fallback(core: str, lead: int) -> Found:
     if y:
         return Found(lead, lead + len(core), "DATE", y.group(), "year", "contained_year", 0.6)
     relative = RE_RELATIVE.search(core) is not None
-    return Found(
-        lead, lead + len(core), "DATE", None, None, "unnormalized", 0.4, relative=relative
-    )
+    return Found(lead, lead + len(core), "DATE", None, None, "unnormalized", 0.4, relative=relative)
 
 
 #: dateparser's relative base: a sentinel so that any value it takes from "now" is caught

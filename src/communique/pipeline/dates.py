@@ -13,12 +13,17 @@ Spans (layer ``date``):
 Every span's attrs: ``value`` (ISO 8601, intervals as ``start/end``; see
 :mod:`communique.pipeline.datenorm` for the conventions), ``granularity`` (day, week,
 month, year, decade, century, range, era or None), ``text_form`` (the rule that read it),
-``tense`` (future, past or unknown), and where they apply ``relative``, ``anchor``,
-``calendar``/``hijri``, ``event``, ``range_unit``, ``tense_cue``, ``found_by``.
+``tense`` (future, past or unknown), and where they apply ``relative``, ``anchor``
+(the stated publication date a relative or yearless value was computed from),
+``calendar``/``hijri``, ``event``, ``range_unit``, ``tense_cue`` (the word that made it
+future), ``weekday``, ``year_missing``, ``ambiguous``/``order`` (numeric dates),
+``modifier`` ("late", "the summer of"), ``duration``, ``anaphoric``, ``of`` (era ruler)
+and ``found_by: "spacy"`` for spans only spaCy found.
 
 Candidates come from the fast-path regexes (:func:`datenorm.find_all`) over the folded
-text, then from spaCy's DATE entities that no regex span overlaps (spaCy is kept for what
+text, then from spaCy's DATE entities the regexes did not cover (spaCy is kept for what
 the regexes do not know; the regexes win on bounds, e.g. spaCy splits "16th August 2017").
+Frequencies ("weekly") and bare numbers spaCy calls dates are dropped.
 
 Publication date (``meta.published``, ``published_how``, ``published_evidence``): an
 ingest-supplied ``published`` is kept as stated. Otherwise a dateline in the first or last
@@ -57,7 +62,7 @@ WILL_WINDOW = 80
 _FUTURE_CUE = re.compile(
     r"\b(?P<cue>until|till|til|by|no\s+later\s+than|not\s+later\s+than|scheduled\s+(?:for|on)|"
     r"due\s+(?:on|by|in)|deadline(?:\s+(?:of|on|is))?|expected\s+(?:on|by|in)|set\s+for|"
-    r"upcoming|next|coming|from\s+now|starting|beginning)\s*[,:]?\s*"
+    r"upcoming|next|coming)\s*[,:]?\s*"
     r"(?:the\s+)?(?:end\s+of\s+|start\s+of\s+|beginning\s+of\s+|middle\s+of\s+)?(?:on\s+)?$",
     re.IGNORECASE,
 )
@@ -68,8 +73,9 @@ _FUTURE_GOVERNORS = frozenset({"go", "schedule", "plan", "expect", "set", "inten
 # Datelines: what may stand on the line before a publication date.
 _MARKUP = r"^[\s*#_>|\[\]-]*"
 _LABEL = re.compile(
-    _MARKUP + r"(?:date|dated|issued|published|released|posted|distributed)\b[^\n]{0,60}?"
-    r"(?:\bon|\bdated|\bat)?\s*[:,-]?\s*$",
+    _MARKUP + r"(?:(?:date|dated|issued|published|released|posted|distributed)(?:\s+(?:on|at))?"
+    r"|(?:issued|published|released|posted|distributed)\s+by\b[^\n]{1,60}?\s(?:on|dated))"
+    r"\s*[:,-]?\s*$",
     re.IGNORECASE,
 )
 _DOCTYPE = re.compile(
@@ -112,27 +118,57 @@ def _run(work: Work) -> None:
 
 
 def _from_spacy(work: Work, found: list[Found]) -> list[Found]:
-    """spaCy DATE entities that no regex span overlaps, read by the slow path."""
+    """spaCy DATE entities the regexes did not find, read by the slow path.
+
+    An entity that overlaps regex spans contributes only the pieces they leave
+    uncovered, and only when a piece reads to a value ("2001 and 2002": the regexes
+    find "2001" by its cue "in", the piece "2002" is kept).
+    """
     extra: list[Found] = []
     text = work.folded
     for block in work.parsed_blocks():
-        assert block.doc is not None
-        for ent in block.doc.ents:
+        doc = block.doc
+        assert doc is not None
+        for ent in doc.ents:
             if ent.label_ != "DATE":
                 continue
             s, e = block.start + ent.start_char, block.start + ent.end_char
-            if any(f.overlaps(s, e) for f in found):
-                continue
-            doc = block.doc
+            covered = [f for f in found if f.overlaps(s, e)]
             before = doc[ent.start - 1].lower_ if ent.start > 0 else ""
             after = doc[ent.end].text if ent.end < len(doc) else ""
-            f = datenorm.normalize_expression(text[s:e], before, after)
-            if f is None:
-                continue
-            f.start, f.end = s + f.start, s + f.end
-            f.attrs["found_by"] = "spacy"
-            extra.append(f)
+            pieces = [(s, e)] if not covered else _uncovered(text, s, e, covered)
+            for ps, pe in pieces:
+                f = datenorm.normalize_expression(
+                    text[ps:pe], before if ps == s else "", after if pe == e else ""
+                )
+                if f is None or (covered and f.value is None):
+                    continue
+                f.start, f.end = ps + f.start, ps + f.end
+                f.attrs["found_by"] = "spacy"
+                extra.append(f)
     return extra
+
+
+_CONNECTOR = re.compile(r"(?:[\s,;/&-]|\b(?:and|or|to|until|till|through)\b)+", re.IGNORECASE)
+
+
+def _uncovered(text: str, s: int, e: int, covered: list[Found]) -> list[tuple[int, int]]:
+    """Pieces of ``s:e`` outside the covered spans, trimmed of connectors."""
+    out: list[tuple[int, int]] = []
+    pos = s
+    for f in sorted(covered, key=lambda f: f.start) + [Found(e, e, "DATE", None, None, "")]:
+        a, b = pos, min(f.start, e)
+        while a < b:
+            m = _CONNECTOR.match(text, a, b)
+            if not m or m.end() == a:
+                break
+            a = m.end()
+        while b > a and (text[b - 1].isspace() or text[b - 1] in ",;/&-"):
+            b -= 1
+        if b > a:
+            out.append((a, b))
+        pos = max(pos, f.end)
+    return out
 
 
 # --------------------------------------------------------------------------- tense
@@ -149,19 +185,27 @@ def _tense(work: Work, starts: list[int], f: Found) -> str:
     if not anchored_now:  # "until today" is not a deadline
         cue = _FUTURE_CUE.search(text, max(0, f.start - CUE_WINDOW), f.start)
         if cue:
-            f.attrs["tense_cue"] = re.sub(r"\s+", " ", cue["cue"].lower())
-            return "future"
-    block = _block_at(work.blocks, starts, f.start)
-    if block is not None and block.doc is not None:
-        span = block.doc.char_span(
-            f.start - block.start, f.end - block.start, alignment_mode="expand"
-        )
-        if span is not None:
-            return _verb_tense(span)
+            word = re.sub(r"\s+", " ", cue["cue"].lower())
+            # "by" is a deadline unless a past verb governs it ("by 2015 it had lost")
+            if word != "by" or _parsed_tense(work, starts, f) != "past":
+                f.attrs["tense_cue"] = word
+                return "future"
+    parsed = _parsed_tense(work, starts, f)
+    if parsed is not None:
+        return parsed
     sent_start = max(text.rfind(". ", 0, f.start), text.rfind("\n", 0, f.start)) + 1
     if _WILL.search(text, max(sent_start, f.start - WILL_WINDOW), f.start):
         return "future"
     return "unknown"
+
+
+def _parsed_tense(work: Work, starts: list[int], f: Found) -> str | None:
+    """The governing verb's tense from the parse; None where the block was not parsed."""
+    block = _block_at(work.blocks, starts, f.start)
+    if block is None or block.doc is None:
+        return None
+    span = block.doc.char_span(f.start - block.start, f.end - block.start, alignment_mode="expand")
+    return None if span is None else _verb_tense(span)
 
 
 def _block_at(blocks: list[Block], starts: list[int], offset: int) -> Block | None:
