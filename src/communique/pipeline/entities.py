@@ -154,24 +154,25 @@ def gazetteer() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], r
     folded: dict[str, dict[str, Any]] = {}
     for entry in data["entries"]:
         names = [entry["canonical"], *entry.get("aliases", [])]
+        # case_sensitive: a name that is also a common word (turkey, china); risky: a name
+        # with a well-known second sense (Georgia, Jordan) — both only as written
+        strict = bool(entry.get("case_sensitive") or entry.get("risky"))
         for alias in names:
             alias = alias.strip()
-            if alias.lower().startswith("the "):
-                alias = alias[4:]
             if not alias:
                 continue
-            if alias.isupper() or len(alias) <= 3:
+            if strict or alias.isupper() or len(alias) <= 3:
                 exact.setdefault(alias, entry)
             else:
                 folded.setdefault(alias.lower(), entry)
         for dem in entry.get("demonyms", []):
-            folded.setdefault(dem.lower(), {**entry, "_demonym": True})
+            (exact.setdefault(dem, {**entry, "_demonym": True}) if strict else folded.setdefault(dem.lower(), {**entry, "_demonym": True}))
     alts = sorted({*exact, *(k for k in folded)}, key=len, reverse=True)
     if not alts:
         return exact, folded, None
     # one alternation, case-insensitive; case-sensitive aliases are re-checked after matching
     rx = re.compile(
-        r"(?<![\w\-])(?:" + "|".join(re.escape(a) for a in alts) + r")(?![\w\-]|’\w|'\w)", re.I
+        r"(?<![\w\-])(?:" + "|".join(re.escape(a) for a in alts) + r")(?![\w\-])(?!['’](?!s\b)\w)", re.I
     )
     return exact, folded, rx
 
@@ -264,19 +265,26 @@ def _gazetteer_candidates(work: Work) -> list[_Cand]:
     text = work.text
     for m in rx.finditer(work.folded):
         s = m.group()
-        entry = exact.get(text[m.start() : m.end()]) or exact.get(s) if (s.isupper() or len(s) <= 3) else folded.get(s.lower())
+        # case-sensitive names must match as written ("US", not "us"; "Turkey", not "turkey")
+        entry = exact.get(s) or folded.get(s.lower())
         if entry is None:
-            # case-sensitive alias matched case-insensitively ("us" for "US"): reject
             continue
-        if (s.isupper() or len(s) <= 3) and text[m.start() : m.end()] not in exact:
+        if s not in exact and s.lower() not in folded:
             continue
+        start = m.start()
+        if s[:4].lower() == "the ":  # "the Prophet": the span is the name
+            start += 4
         label = "NORP" if entry.get("_demonym") else entry["label"]
         attrs = {"canonical": entry["canonical"], "kind": entry.get("kind")}
         if entry.get("_demonym"):
             attrs = {"canonical": s[:1].upper() + s[1:], "country": entry["canonical"], "kind": "demonym"}
         if entry.get("date"):
             attrs["date"] = entry["date"]
-        out.append(_Cand(m.start(), m.end(), label, "gazetteer", 1, 1.0, attrs))
+        score = 1.0
+        if entry.get("risky"):
+            attrs["risky"] = True
+            score = 0.7
+        out.append(_Cand(start, m.end(), label, "gazetteer", 1, score, attrs))
     return out
 
 
@@ -370,7 +378,17 @@ def _mention_candidates(work: Work, found: list[_Cand]) -> list[_Cand]:
 
 
 def _resolve(cands: list[_Cand]) -> list[_Cand]:
-    """Keep non-overlapping candidates: lower priority number wins, then longer span."""
+    """Keep non-overlapping candidates: lower priority number wins, then longer span.
+
+    A gazetteer name inside a longer rule-found organization ("Pakistan" in "Foreign Office
+    of Pakistan") gives way to the organization."""
+    longer = [c for c in cands if c.rule in ("org_pattern", "issuer", "wilayah_pattern")]
+    cands = [
+        c
+        for c in cands
+        if c.rule != "gazetteer"
+        or not any(o.start <= c.start and c.end <= o.end and (o.end - o.start) > (c.end - c.start) for o in longer)
+    ]
     cands.sort(key=lambda c: (c.priority, -(c.end - c.start), c.start))
     taken: list[tuple[int, int]] = []
     kept: list[_Cand] = []
@@ -403,6 +421,9 @@ def _canonicalize(work: Work, kept: list[_Cand]) -> None:
     persons: list[_Cand] = []
     for c in kept:
         s = text[c.start : c.end]
+        if s in acronyms and c.rule in ("gazetteer", "spacy_ner"):
+            # an acronym the statement defines itself beats the gazetteer's reading
+            c.attrs = {"canonical": acronyms[s], "acronym": True}
         if "canonical" not in c.attrs:
             entry = lookup(s)
             if entry and not entry.get("_demonym"):
