@@ -851,7 +851,7 @@ def build(sources: list[Source]) -> dict[str, str]:
             s.headers["copy_file"] = jsonl_pos.get(
                 s.headers["copy_of"], by_name[s.headers["copy_of"]].file
             )
-    (CORPUS / "README.md").write_text(build_readme(sources, jsonl_pos), encoding="utf-8")
+    (HERE / "README.md").write_text(build_readme(sources, jsonl_pos), encoding="utf-8")  # outside corpus/: a README is not a statement
     # binary files must never be touched by git's newline conversion
     (CORPUS / ".gitattributes").write_text(
         "# keep the deliberate encodings and line endings byte for byte\n* -text\n",
