@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections import Counter
 
 from ..errors import E_INGEST_ENCODING, IngestError
 
@@ -37,9 +38,53 @@ _PREFERRED = (
     "iso8859_7", "iso8859_8", "iso8859_9", "gb18030", "gbk", "gb2312", "big5", "cp932",
     "shift_jis", "euc_jp", "euc_kr", "cp949", "iso2022_jp", "cp874", "tis_620", "mac_roman",
 )  # fmt: skip
+# The letters beyond ASCII that each Latin-script language writes; a right decoding has
+# (nearly) all its accented letters in one of these, a wrong one mixes alphabets
+# ("Szóvivõ": ó is Hungarian, õ is not).
+_ALPHABETS: tuple[frozenset[str], ...] = tuple(
+    frozenset(letters)
+    for letters in (
+        "àâæçéèêëîïôœùûüÿ",  # French
+        "äöüß",  # German
+        "áéíñóúü",  # Spanish
+        "áâãàçéêíóôõú",  # Portuguese
+        "àèéìíîòóù",  # Italian
+        "áéíóúàèëïöü",  # Dutch, Catalan
+        "åäöæøéü",  # Swedish, Danish, Norwegian, Finnish
+        "áðéíóúýþæö",  # Icelandic, Faroese
+        "ąćęłńóśźż",  # Polish
+        "áčďéěíňóřšťúůýž",  # Czech
+        "áäčďéíĺľňóôŕšťúýž",  # Slovak
+        "áéíóöőúüű",  # Hungarian
+        "ăâîșțşţ",  # Romanian
+        "čćđšž",  # Croatian, Serbian, Bosnian, Slovene
+        "çğıöşüâîû",  # Turkish, Azerbaijani
+        "āčēģīķļņšūžąęėįų",  # Latvian, Lithuanian
+        "äöõüšž",  # Estonian
+        "ëç",  # Albanian
+    )
+)
+_SCRIPTS: tuple[tuple[int, int], ...] = (
+    (0x0370, 0x03FF),  # Greek
+    (0x0400, 0x052F),  # Cyrillic
+    (0x0590, 0x05FF),  # Hebrew
+    (0x0600, 0x06FF),  # Arabic (and Farsi, Urdu)
+    (0x0E00, 0x0E7F),  # Thai
+    (0x3040, 0x30FF),  # Japanese kana
+    (0x4E00, 0x9FFF),  # CJK ideographs
+    (0xAC00, 0xD7AF),  # Hangul
+)
+_NON_LATIN_LETTER = re.compile(
+    "[\u0370-\u052f\u0590-\u06ff\u0e00-\u0e7f\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]"
+)
+_MIXED_WORD = re.compile(
+    "[A-Za-z][\u0370-\u052f\u0590-\u06ff\u0e00-\u0e7f]|[\u0370-\u052f\u0590-\u06ff\u0e00-\u0e7f][A-Za-z]"
+)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 # charset-normalizer candidates whose mess ratio is within this of the best count as a tie
-# (its ratios for short Western texts differ by 0.00-0.02 between equally clean decodings).
-_CHAOS_TIE = 0.02
+# (it rates cp1252's typographic quotes and dashes up to 0.05 messier than a DOS code page
+# reading them as letters; our own odd-character count then decides).
+_CHAOS_TIE = 0.1
 # Above this share of odd characters among the non-ASCII ones no candidate is trusted
 # (a right decoding of real text scores 0-2 %, a wrong one of Latin text 20 % and more).
 _MAX_ODD_SHARE = 0.2
@@ -47,6 +92,9 @@ _MAX_ODD_SHARE = 0.2
 _ODD_OK = frozenset("°©®§¶·•…™†‡‰¢£¥€¬")
 _ODD_CATEGORIES = frozenset({"Cc", "Cf", "Co", "Cn", "Cs", "Sk", "So", "Sm", "No"})
 _NON_ASCII_WORD = re.compile(r"[^\W\d_]*[^\x00-\x7f][^\W\d_]*")
+# three or more Latin letters with diacritics and no plain ones: "ùìåí" is Hebrew read as
+# cp1252, no Latin-script language writes words like that
+_ALL_ACCENTED = re.compile(r"(?<![^\W\d_])[\u00c0-\u024f]{3,}(?![^\W\d_])")
 _SAMPLE = 64 * 1024
 # Share of NULs on one byte parity above which BOM-less text is taken as UTF-16.
 _UTF16_NUL_SHARE = 0.3
@@ -110,7 +158,7 @@ def _try(data: bytes, encoding: str) -> str | None:
         info = codecs.lookup(encoding)
     except LookupError:
         return None
-    if not info._is_text_encoding:  # base64, rot13 and friends
+    if not getattr(info, "_is_text_encoding", True):  # base64, rot13 and friends
         return None
     try:
         return data.decode(info.name)
@@ -128,29 +176,58 @@ def _mostly_utf8(data: bytes) -> tuple[str, str] | None:
 
 
 def _odd_count(text: str) -> int:
-    """Characters that real text rarely has and wrong decodings produce in numbers."""
+    """Characters and words that real text rarely has and wrong decodings produce."""
     odd = 0
     for word in _NON_ASCII_WORD.findall(text):
-        if len(word) > 1 and not (word.islower() or word.isupper() or word.istitle()):
+        lower = word.lower()
+        if len(word) > 1 and word not in (lower, word.upper()) and not word.istitle():
             odd += 1  # "rŚunion": case flips inside a word
+    odd += len(_ALL_ACCENTED.findall(text))
+    odd += len(_MIXED_WORD.findall(text))  # "Cafщ": Latin and Cyrillic in one word
     for ch in text:
         if ch > "\x7f" and ch not in _ODD_OK and unicodedata.category(ch) in _ODD_CATEGORIES:
             odd += 1
     return odd
 
 
-def _rank(data: bytes, candidates: list[str]) -> list[str]:
+def _coverage(text: str) -> float:
+    """Share of the non-ASCII letters that fit one alphabet or one script (1.0: none)."""
+    # combining marks count as letters no alphabet has: cp1258 turns "ò" into "o" + U+0323
+    counts = Counter(
+        ch
+        for ch in _NON_ASCII.findall(text.lower())
+        if ch.isalpha() or unicodedata.category(ch) == "Mn"
+    )
+    total = sum(counts.values())
+    if not total:
+        return 1.0
+    best = max(sum(n for ch, n in counts.items() if ch in alphabet) for alphabet in _ALPHABETS)
+    for low, high in _SCRIPTS:
+        best = max(best, sum(n for ch, n in counts.items() if low <= ord(ch) <= high))
+    return best / total
+
+
+def _rank(data: bytes, candidates: list[tuple[str, float]]) -> list[str]:
+    """Order ``(encoding, coherence)`` candidates, most plausible first.
+
+    Key: fewest odd characters (:func:`_odd_count`); then the reading whose accented
+    letters best fit one language's alphabet or one script (:func:`_coverage`); then
+    charset-normalizer's coherence; then the ``_PREFERRED`` order.
+    """
     sample = data[:_SAMPLE]
     scored = []
-    for order, name in enumerate(candidates):
+    readings: dict[str, tuple[int, float]] = {}
+    for order, (name, coherence) in enumerate(candidates):
         text = sample.decode(name, "ignore")
+        if text not in readings:
+            readings[text] = (_odd_count(text), _coverage(text))
+        odd, coverage = readings[text]
         non_ascii = len(text) - len(text.encode("ascii", "ignore"))
-        odd = _odd_count(text)
         if odd > _MAX_ODD_SHARE * max(non_ascii, 1):
             continue
         pref = _PREFERRED.index(name) if name in _PREFERRED else len(_PREFERRED)
-        scored.append((odd, pref, order, name))
-    return [name for *_, name in sorted(scored)]
+        scored.append((odd, -round(coverage, 2), -round(coherence, 2), pref, order, name))
+    return [item[-1] for item in sorted(scored)]
 
 
 def _detect(data: bytes) -> tuple[str, str]:
@@ -160,15 +237,17 @@ def _detect(data: bytes) -> tuple[str, str]:
     if not results:
         raise IngestError(E_INGEST_ENCODING, "cannot detect the text encoding (not UTF-8)")
     best_chaos = min(r.chaos for r in results)
-    candidates: list[str] = []
+    candidates: list[tuple[str, float]] = []
+    seen: set[str] = set()
     for result in results:
         if result.chaos > best_chaos + _CHAOS_TIE:
             continue
         for name in (result.encoding, *result.could_be_from_charset):
             name = codecs.lookup(name).name.replace("-", "_")
             name = {"iso8859_1": "latin_1"}.get(name, name)
-            if name not in candidates and not name.startswith("utf"):
-                candidates.append(name)
+            if name not in seen and not name.startswith("utf"):
+                seen.add(name)
+                candidates.append((name, result.coherence))
     for name in _rank(data, candidates):
         text = _try(data, name)
         if text is not None:

@@ -41,6 +41,10 @@ class Limits:
     max_chars: int = 5_000_000  # extracted text limit
 
 
+#: The defaults, shared (Limits is frozen).
+DEFAULT_LIMITS = Limits()
+
+
 class IngestTimeout(BaseException):
     """Raised inside a reader when its time is up (a BaseException: see the module doc)."""
 
@@ -97,7 +101,10 @@ def _on_alarm(signum: int, frame: object) -> None:
 
 
 def _alarm_usable() -> bool:
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+    if (
+        not hasattr(signal, "setitimer")
+        or threading.current_thread() is not threading.main_thread()
+    ):
         return False
     # someone else's timer (pytest-timeout, the application) is running: leave it alone
     return signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)

@@ -31,6 +31,14 @@ DOC_TYPES: tuple[tuple[str, str], ...] = (
     (r"leaflet|pamphlet|flyer", "leaflet"),
     (r"statement|announcement|notice|official\s+position", "statement"),
 )
+# "Ministry of the Interior – Press Office" heading a release
+_PRESS_OFFICE_LINE = re.compile(r"\bPress\s+(?:Office|Service|Centre|Center|Desk)\b", re.I)
+_DATEISH = re.compile(r"\b(?:1[34]\d\d|19\d\d|20\d\d)\b")
+_TITLE_PREFIX = (
+    r"(?:(?:The\s+)?(?:Reverend|Rev\.?|Father|Fr\.|Pastor|Bishop|Imam|Sheikh|Shaykh|Shaikh|Mufti|Maulana|"
+    r"Dr\.?|Mr\.?|Mrs\.?|Ms\.?|Prof\.?|Ustadh|Brother|Sister|Colonel|Col\.|General|Gen\.?|Commander|"
+    r"Major|Captain|Minister|President|Chairman|Comrade)\s+)"
+)
 _TYPE_LINE = re.compile(
     r"^\W*(?:" + "|".join(f"(?P<t{i}>{p})" for i, (p, _) in enumerate(DOC_TYPES)) + r")\b",
     re.I,
@@ -50,7 +58,13 @@ _OFFICE = re.compile(
     r"\s+of\s+(?:the\s+)?)(?P<rest>[^\n]*)"
 )
 _ISSUED_BY = re.compile(
-    r"(?:Issued|Released|Published|Signed)\s+by\s+(?:the\s+)?(?P<rest>[^\n]*)", re.I
+    r"(?<![\w\-])(?:Issued|Released|Published|Signed)\s+by\s+(?:the\s+)?(?P<rest>[A-Z][^\n]*)"
+)
+# "Alder Cell of the Verdant Hand", "General Command of the Northern Valdoria Front"
+_SUBUNIT = re.compile(
+    r"(?P<office>(?:(?:For|for)\s+)?(?:the\s+|The\s+)?(?:[A-Z][\w\-]+\s+){0,3}"
+    r"(?:Cell|Branch|Chapter|Command|Wing|Unit|Section|Secretariat|Directorate|Spokesperson'?s?\s+Office)"
+    r"\s+of\s+(?:the\s+)?)(?P<rest>[A-Z][^\n]*)"
 )
 _WRITTEN_FOR = re.compile(r"Written\s+for\s+(?:the\s+)?(?P<rest>[^\n]*?)\s+by\s*$", re.M)
 _ROLE_WORDS = re.compile(
@@ -60,8 +74,14 @@ _ROLE_WORDS = re.compile(
     r"General|Colonel|Governor|Ambassador|Speaker|Councillor|Mayor|Chancellor|Prime)\b"
 )
 _PERSON_NAME = re.compile(
-    r"^(?:(?:Dr|Mr|Mrs|Ms|Prof|Sheikh|Shaykh|Imam|Ustadh|Brother|Sister|Rev|Fr)\.?\s+)?"
-    r"[A-Z][\w'’\-]+(?:\s+(?:(?:al|el|ul|bin|ibn|van|von|de|da|abu|Abu)[\s\-])?[A-Z][\w'’\-\.]*){1,3}$"
+    rf"^(?P<title>{_TITLE_PREFIX}*)"
+    r"(?P<name>[A-Z][\w'’\-]+(?:\s+(?:(?:al|el|ul|bin|ibn|van|von|de|da|abu|Abu)[\s\-])?[A-Z][\w'’\-\.]*){1,3})$"
+)
+# words that make a capitalised line an organization, not a person
+_ORGISH = re.compile(
+    r"\b(?:Front|Movement|Party|Council|Brigades?|Army|Organi[sz]ation|Union|League|Alliance|Committee|"
+    r"Ministry|Office|Agency|Command|Hand|Fellowship|Collective|Network|Cell|Group|Society|Church|"
+    r"Mosque|Government|Bureau|Assembly|Coalition|Federation|Association|Mujahideen|Hizb|Jamaat)\b"
 )
 _BYLINE = re.compile(r"^\s*(?:By|Written\s+by|From)\s*:?\s+(?P<name>[A-Z][^\n,]{2,60})", re.M)
 _SIGNED = re.compile(
@@ -127,57 +147,22 @@ def _run(work: Work) -> None:
     if not blocks:
         work.meta.setdefault("doc_type", None)
         return
+    _type_and_title(work, ev, blocks)
 
-    # --- document type and title from the first blocks
-    doc_type = None
+    # --- sign-off: the trailing run of short blocks (a name, a role, an office line …)
+    tail = _signoff_region(text, blocks)
+    if tail:
+        lines = [ln for blk in tail for ln in _lines(text, blk.start, blk.end)]
+        if _signoff_fields(work, ev, lines):
+            work.add(tail[0].start, tail[-1].end, "segment", "signoff", source=SOURCE, attrs={"rule": "header.signoff"})
+
+    # --- byline or issued-by line at the top
     for blk in blocks[:4]:
-        for a, b, line in _lines(text, blk.start, blk.end)[:2]:
-            m = _TYPE_LINE.match(line)
-            # a type label alone on its line, or opening the title ("Open Letter to …")
-            if m and (len(line.split()) <= 6 or blk is blocks[0]):
-                idx = int(next(k for k, v in m.groupdict().items() if v)[1:])
-                doc_type = DOC_TYPES[idx][1]
-                _set(work, ev, "doc_type", doc_type, a, b, "header.type_line")
-                break
-        if doc_type:
-            break
-    if not work.meta.get("title"):
-        for blk in blocks[:5]:
-            chunk = text[blk.start : blk.end]
-            if "\n" in chunk.strip() or chunk.rstrip()[-1:] == ".":
-                continue
-            if len(chunk.split()) > _MAX_TITLE_WORDS:
-                break
-            if _TYPE_LINE.match(chunk) and len(chunk.split()) <= 6:
-                continue
-            if re.fullmatch(r"[\W\d\s]+", chunk):
-                continue
-            title = chunk.lstrip("# ").strip()
-            off = blk.start + chunk.index(title)
-            _set(work, ev, "title", title, off, off + len(title), "header.first_heading")
-            break
-
-    # --- sign-off: scan the last blocks, latest first
-    signoff: tuple[int, int] | None = None
-    for blk in reversed(blocks[-3:]):
-        lines = _lines(text, blk.start, blk.end)
-        if not lines or len(lines) > 6:
-            continue
-        found = _signoff_fields(work, ev, lines)
-        if found:
-            signoff = (blk.start, blk.end)
-            break
-    if signoff:
-        work.add(signoff[0], signoff[1], "segment", "signoff", source=SOURCE, attrs={"rule": "header.signoff"})
-
-    # --- byline at the top
-    if not work.meta.get("author"):
-        for blk in blocks[:4]:
-            m = _BYLINE.search(text, blk.start, blk.end)
-            if m and _PERSON_NAME.match(m.group("name").strip()):
-                name = m.group("name").strip()
-                _set(work, ev, "author", name, m.start("name"), m.start("name") + len(name), "header.byline")
-                break
+        for a, _b, line in _lines(text, blk.start, blk.end):
+            m = _BYLINE.match(line)
+            if m and not work.meta.get("author"):
+                _person(work, ev, a + m.start("name"), m.group("name").strip().rstrip(",."), "header.byline")
+            _issued_by(work, ev, a, line)
 
     # --- issuer from the first statement sentence ("X strongly condemns …")
     if not work.meta.get("issuer"):
@@ -196,6 +181,7 @@ def _run(work: Work) -> None:
                     _set(work, ev, "issuer", org, j, j + len(org), "header.statement_subject")
                     break
 
+    _extend_issuer(work, ev)
     if not work.meta.get("doc_type"):
         work.meta["doc_type"] = "statement"
         ev.setdefault("doc_type", [0, 0, "header.default"])
@@ -204,11 +190,122 @@ def _run(work: Work) -> None:
     work.meta["evidence"] = ev
 
 
+# A sign-off block: at most this many lines and words, and the run at most this many blocks
+# (DOCX and e-mail sign-offs put name, role and office in separate paragraphs).
+_SIGNOFF_MAX_LINES = 6
+_SIGNOFF_MAX_WORDS = 40
+_SIGNOFF_MAX_BLOCKS = 5
+
+
+def _signoff_region(text: str, blocks: list[Any]) -> list[Any]:
+    tail: list[Any] = []
+    for blk in reversed(blocks[-_SIGNOFF_MAX_BLOCKS:]):
+        chunk = text[blk.start : blk.end]
+        lines = [ln for ln in chunk.split("\n") if ln.strip()]
+        if len(lines) > _SIGNOFF_MAX_LINES or len(chunk.split()) > _SIGNOFF_MAX_WORDS:
+            break
+        # body prose (two sentences or more) ends the sign-off region
+        if len(re.findall(r"[.!?](?:\s|$)", chunk)) >= 2 and not any(_ROLE_WORDS.search(ln) for ln in lines):
+            break
+        tail.insert(0, blk)
+    return tail
+
+
+def _type_and_title(work: Work, ev: dict[str, Any], blocks: list[Any]) -> None:
+    text = work.text
+    doc_type = None
+    for blk in blocks[:4]:
+        for a, b, line in _lines(text, blk.start, blk.end)[:3]:
+            m = _TYPE_LINE.match(line)
+            # a type label alone on its line, or opening the title ("Open Letter to …")
+            if m and (len(line.split()) <= 6 or blk is blocks[0]):
+                idx = int(next(k for k, v in m.groupdict().items() if v)[1:])
+                doc_type = DOC_TYPES[idx][1]
+                _set(work, ev, "doc_type", doc_type, a, b, "header.type_line")
+                break
+            if blk is blocks[0] and _PRESS_OFFICE_LINE.search(line) and len(line.split()) <= 12:
+                doc_type = "press_release"
+                _set(work, ev, "doc_type", doc_type, a, b, "header.press_office_line")
+                break
+        if doc_type:
+            break
+    headings = []
+    for blk in blocks[:6]:
+        chunk = text[blk.start : blk.end]
+        if "\n" in chunk.strip() or chunk.rstrip()[-1:] == ".":
+            continue
+        if len(chunk.split()) > _MAX_TITLE_WORDS:
+            break
+        if _TYPE_LINE.match(chunk) and len(chunk.split()) <= 6:
+            continue
+        if re.fullmatch(r"[\W\d\s]+", chunk):
+            continue
+        if _DATEISH.search(chunk) and len(chunk.split()) <= 9:
+            continue  # a dateline, not a title
+        if _OFFICE.search(chunk) or (_PRESS_OFFICE_LINE.search(chunk) and len(chunk.split()) <= 12):
+            continue  # the issuing office heading the page
+        if re.match(r"(?:Issued|Published|Released|Preached|Delivered)\b", chunk):
+            continue
+        headings.append(blk)
+    stated = work.meta.get("title")
+    if stated:
+        # an HTML <title> "Heading | Site" or "Heading – Site": keep the heading the text shows
+        for blk in headings:
+            h = text[blk.start : blk.end].strip().lstrip("# ")
+            if stated != h and stated.startswith(h) and re.match(r"\s*[|–—\-:]", stated[len(h) :]):
+                work.meta["title"] = h
+                off = blk.start + text[blk.start : blk.end].index(h)
+                ev["title"] = [off, off + len(h), "header.title_from_heading"]
+                break
+        return
+    if headings:
+        blk = headings[0]
+        chunk = text[blk.start : blk.end]
+        title = chunk.lstrip("# ").strip()
+        off = blk.start + chunk.index(title)
+        _set(work, ev, "title", title, off, off + len(title), "header.first_heading")
+
+
+def _issued_by(work: Work, ev: dict[str, Any], a: int, line: str) -> bool:
+    """'Issued by the Media Office of X, 24 September 2016' → office and issuer."""
+    m = _ISSUED_BY.search(line)
+    if not m or m.start() > 0:
+        return False
+    rest = m.group("rest")
+    om = _OFFICE.match(rest)
+    if om:
+        org = org_name(om.group("rest"))
+        office = rest[: om.start("rest") + len(org)].strip()
+        o = a + m.start("rest")
+        _set(work, ev, "office", office, o, o + len(office), "header.issued_by")
+        j = a + m.start("rest") + om.start("rest")
+    else:
+        org = org_name(rest)
+        j = a + m.start("rest")
+    if org:
+        _set(work, ev, "issuer", org, j, j + len(org), "header.issued_by")
+        return True
+    return False
+
+
+def _person(work: Work, ev: dict[str, Any], a: int, line: str, rule: str) -> bool:
+    """Set the author from a line that is a (titled) person's name."""
+    pm = _PERSON_NAME.match(line)
+    if not pm or _ORGISH.search(pm.group("name")):
+        return False
+    name = pm.group("name")
+    j = a + line.index(name, len(pm.group("title")))
+    _set(work, ev, "author", name, j, j + len(name), rule)
+    if pm.group("title").strip() and work.meta.get("author") == name:
+        work.meta.setdefault("author_title", pm.group("title").strip())
+    return True
+
+
 def _signoff_fields(work: Work, ev: dict[str, Any], lines: list[tuple[int, int, str]]) -> bool:
-    """Read issuer/office/author/role from the lines of one candidate sign-off block."""
+    """Read issuer/office/author/role from the lines of the sign-off region."""
     text = work.text
     hit = False
-    for i, (a, b, line) in enumerate(lines):
+    for i, (a, _b, line) in enumerate(lines):
         m = _WRITTEN_FOR.match(line)
         if m:
             hit = True
@@ -220,7 +317,15 @@ def _signoff_fields(work: Work, ev: dict[str, Any], lines: list[tuple[int, int, 
             if org:
                 j = text.index(org, o)
                 _set(work, ev, "issuer", org, j, j + len(org), "header.written_for")
-            _author_after(work, ev, lines[i + 1 :])
+            if i + 1 < len(lines):  # "Written for … by\nName\nRole"
+                na, _nb, name = lines[i + 1]
+                if _person(work, ev, na, name, "header.written_for") and i + 2 < len(lines):
+                    ra, rb, role = lines[i + 2]
+                    _set(work, ev, "author_role", role, ra, rb, "header.written_for")
+                    _issuer_from_role(work, ev, role, ra)
+            continue
+        if _issued_by(work, ev, a, line):
+            hit = True
             continue
         m = _OFFICE.search(line)
         if m and m.start() <= 4:
@@ -236,59 +341,84 @@ def _signoff_fields(work: Work, ev: dict[str, Any], lines: list[tuple[int, int, 
                 if region:
                     work.meta.setdefault("region", region)
             continue
-        m = _ISSUED_BY.match(line)
-        if m:
+        m = _SUBUNIT.match(line)
+        if m and len(line.split()) <= 14 and not line.rstrip().endswith("."):
             org = org_name(m.group("rest"))
             if org:
                 hit = True
+                office = line[m.start("office") :].rstrip(" .")
+                office = re.sub(r"^(?:For|for)\s+(?:the\s+)?", "", office)
+                o = a + line.index(office)
+                _set(work, ev, "office", office, o, o + len(office), "header.subunit_line")
                 j = a + m.start("rest")
-                _set(work, ev, "issuer", org, j, j + len(org), "header.issued_by")
+                _set(work, ev, "issuer", org, j, j + len(org), "header.subunit_line")
             continue
         for rx, rule in ((_SIGNED, "header.signed"), (_DASH_SIG, "header.dash_signature")):
             m = rx.match(line)
-            if m and _PERSON_NAME.match(m.group("name").strip()):
+            if not m:
+                continue
+            name = m.group("name").strip()
+            na = a + m.start("name")
+            if _person(work, ev, na, name, rule):
                 hit = True
-                name = m.group("name").strip()
-                _set(work, ev, "author", name, a + m.start("name"), a + m.start("name") + len(name), rule)
                 if m.group("role"):
                     role = m.group("role").strip()
                     r = a + m.start("role")
                     _set(work, ev, "author_role", role, r, r + len(role), rule)
                     _issuer_from_role(work, ev, role, r)
-                break
-    if not hit:
-        # "Name\nRole of Org" as the last two lines
-        for i in range(len(lines) - 1):
-            (a, b, name), (ra, rb, role) = lines[i], lines[i + 1]
-            if _PERSON_NAME.match(name) and _ROLE_WORDS.search(role) and len(role.split()) <= 16:
-                hit = True
-                _set(work, ev, "author", name, a, b, "header.name_role_lines")
-                _set(work, ev, "author_role", role, ra, rb, "header.name_role_lines")
-                _issuer_from_role(work, ev, role, ra)
-                break
+            elif rule == "header.dash_signature" and not m.group("role"):
+                org = org_name(name)  # "— Verdant Hand": the organization signs
+                if org:
+                    hit = True
+                    _set(work, ev, "issuer", org, na, na + len(org), rule)
+            break
+    # "Name\nRole of Org" (also with a title: "Reverend Matthias Korr\nPastor of …")
+    for i in range(len(lines) - 1):
+        if work.meta.get("author_role"):
+            break
+        (a, _b, name), (ra, rb, role) = lines[i], lines[i + 1]
+        if (
+            _ROLE_WORDS.search(role)
+            and len(role.split()) <= 24
+            and _person(work, ev, a, name, "header.name_role_lines")
+            and work.meta.get("author") == _PERSON_NAME.match(name).group("name")  # type: ignore[union-attr]
+        ):
+            hit = True
+            _set(work, ev, "author_role", role, ra, rb, "header.name_role_lines")
+            _issuer_from_role(work, ev, role, ra)
     return hit
 
 
-def _author_after(work: Work, ev: dict[str, Any], rest: list[tuple[int, int, str]]) -> None:
-    if not rest:
-        return
-    a, b, name = rest[0]
-    if _PERSON_NAME.match(name):
-        _set(work, ev, "author", name, a, b, "header.written_for")
-        if len(rest) > 1:
-            ra, rb, role = rest[1]
-            _set(work, ev, "author_role", role, ra, rb, "header.written_for")
-            _issuer_from_role(work, ev, role, ra)
-
-
 def _issuer_from_role(work: Work, ev: dict[str, Any], role: str, offset: int) -> None:
-    """'Deputy to the Official Spokesman of Hizb ut Tahrir in …' names the issuer too."""
-    m = re.search(r"\bof\s+(?:the\s+)?(?P<rest>[A-Z][^\n]*)", role)
-    if m:
+    """'Deputy to the Official Spokesman of Hizb ut Tahrir in …' names the issuer too; of
+    several organizations in one role ("Pastor of the Church of X, and Chaplain of the
+    Fellowship of Y") the last is the one the person signs for."""
+    found: list[tuple[int, str]] = []
+    for m in re.finditer(r"\bof\s+(?:the\s+)?(?=(?P<rest>[A-Z][^\n]*))", role):
         org = org_name(m.group("rest"))
         if org and not re.fullmatch(r"(?:Media|Press|Information)(?:\s+\w+)?", org):
-            j = offset + m.start("rest")
-            _set(work, ev, "issuer", org, j, j + len(org), "header.role_of")
+            found.append((offset + m.start("rest"), org))
+    # a nested "of" ("Church of Saint Aurel") is found again inside the outer name: drop it
+    found = [f for f in found if not any(g[0] < f[0] < g[0] + len(g[1]) for g in found)]
+    if found:
+        j, org = found[-1]
+        _set(work, ev, "issuer", org, j, j + len(org), "header.role_of")
+
+
+def _extend_issuer(work: Work, ev: dict[str, Any]) -> None:
+    """The fullest form of the issuer the statement itself writes ("Ministry of the
+    Interior" → "Ministry of the Interior of the Republic of Valdoria")."""
+    issuer = work.meta.get("issuer")
+    if not issuer or "issuer" not in ev:
+        return
+    best, best_at = issuer, None
+    for m in re.finditer(re.escape(issuer), work.text):
+        longer = org_name(work.text[m.start() : m.start() + 200])
+        if longer.startswith(issuer + " of ") and len(longer) > len(best) and len(longer.split()) <= 12:
+            best, best_at = longer, m.start()
+    if best_at is not None:
+        work.meta["issuer"] = best
+        ev["issuer"] = [best_at, best_at + len(best), ev["issuer"][2] + "+fullest_form"]
 
 
 STAGE = Stage(
