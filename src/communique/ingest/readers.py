@@ -147,7 +147,7 @@ def _read_pdf(data: bytes, budget: Budget, limits: Limits) -> tuple[str, dict]:
     size = 0
     for page in pages:
         budget.check()
-        text = (page.extract_text() or "").strip()
+        text = reflow_pdf_text((page.extract_text() or "").strip())
         if text:
             texts.append(text)
             size += len(text) + 2
@@ -158,6 +158,47 @@ def _read_pdf(data: bytes, budget: Budget, limits: Limits) -> tuple[str, dict]:
     if not texts:
         raise IngestError(E_INGEST_EMPTY, "no text layer (scanned PDF?); OCR is not supported")
     return "\n\n".join(texts), meta
+
+
+_PAGE_FOOTER = re.compile(r"^\s*(?:Page\s+)?\d{1,4}\s*(?:(?:of|/)\s*\d{1,4})?\s*$", re.I)
+# A line shorter than this share of the page's longest lines ends its paragraph: chosen on
+# the example PDFs, whose last lines of paragraphs run 5-70% and wrapped lines 85-100%.
+_SHORT_LINE = 0.8
+
+
+def reflow_pdf_text(text: str) -> str:
+    """Join the lines a PDF wrapped back into paragraphs (blank line between paragraphs).
+
+    pypdf returns one line per printed line: a wrapped sentence would otherwise be cut in
+    two and paragraphs would run together. A line ends its paragraph when it is clearly
+    shorter than the full lines of the page; page-number footers are dropped.
+    """
+    lines = [ln.rstrip() for ln in text.split("\n")]
+    lines = [ln for ln in lines if not _PAGE_FOOTER.match(ln)]
+    if len(lines) < 3:
+        return "\n".join(lines)
+    widths = sorted(len(ln) for ln in lines if ln.strip())
+    if not widths:
+        return ""
+    full = widths[int(len(widths) * 0.9) - 1 if len(widths) > 1 else 0]
+    out: list[str] = []
+    para: list[str] = []
+    for i, ln in enumerate(lines):
+        if not ln.strip():
+            if para:
+                out.append(" ".join(para))
+                para = []
+            continue
+        para.append(ln.strip())
+        nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+        # a sentence ends the line and a short line follows: a sign-off or heading starts
+        ends_before_short = ln.rstrip()[-1:] in '.!?"”' and 0 < len(nxt) < _SHORT_LINE * full and nxt[:1].isupper()
+        if len(ln) < _SHORT_LINE * full or (ln.isupper() and len(ln.split()) <= 12) or ends_before_short:
+            out.append(" ".join(para))
+            para = []
+    if para:
+        out.append(" ".join(para))
+    return "\n\n".join(out)
 
 
 def _pdf_meta(reader: Any) -> dict:

@@ -84,6 +84,14 @@ _ORGISH = re.compile(
     r"Mosque|Government|Bureau|Assembly|Coalition|Federation|Association|Mujahideen|Hizb|Jamaat)\b"
 )
 _BYLINE = re.compile(r"^\s*(?:By|Written\s+by|From)\s*:?\s+(?P<name>[A-Z][^\n,]{2,60})", re.M)
+_TYPE_TAIL = re.compile(
+    r"\s[–—\-|:]\s*(?:" + "|".join(f"(?P<t{i}>{p})" for i, (p, _) in enumerate(DOC_TYPES)) + r")\s*$", re.I
+)
+_NUMBERED = re.compile(r"\s*(?:No\.?|Number|#|N°)\s*\d")
+# "The Reverend Matthias Korr, Chaplain of the Fellowship of the Holy Banner"
+_TITLED_BYLINE = re.compile(
+    rf"^(?P<who>(?:The\s+)?{_TITLE_PREFIX}+[A-Z][\w'’\-]+(?:\s+[A-Z][\w'’\-]+){{1,3}}),\s+(?P<role>[A-Z][^\n]{{3,120}})$"
+)
 _SIGNED = re.compile(
     r"^\s*(?:Signed|Signature)\s*[:,]?\s*(?P<name>[A-Z][^\n,]{2,60})(?:,\s*(?P<role>[^\n]+))?$",
     re.M,
@@ -147,6 +155,9 @@ def _run(work: Work) -> None:
     if not blocks:
         work.meta.setdefault("doc_type", None)
         return
+    # an author named by the file's own metadata (PDF/DOCX/HTML) is a hint, not a finding:
+    # often it names the office that produced the file
+    hint = work.meta.pop("author", None) if "author" not in ev else None
     _type_and_title(work, ev, blocks)
 
     # --- sign-off: the trailing run of short blocks (a name, a role, an office line …)
@@ -162,6 +173,13 @@ def _run(work: Work) -> None:
             m = _BYLINE.match(line)
             if m and not work.meta.get("author"):
                 _person(work, ev, a + m.start("name"), m.group("name").strip().rstrip(",."), "header.byline")
+            m = _TITLED_BYLINE.match(line)
+            if m and not work.meta.get("author") and _ROLE_WORDS.search(m.group("role")):
+                if _person(work, ev, a, line[: m.end("who")], "header.titled_byline"):
+                    r = a + m.start("role")
+                    role = m.group("role").rstrip(" .")
+                    _set(work, ev, "author_role", role, r, r + len(role), "header.titled_byline")
+                    _issuer_from_role(work, ev, role, r)
             _issued_by(work, ev, a, line)
 
     # --- issuer from the first statement sentence ("X strongly condemns …")
@@ -181,7 +199,14 @@ def _run(work: Work) -> None:
                     _set(work, ev, "issuer", org, j, j + len(org), "header.statement_subject")
                     break
 
+    if hint:
+        _apply_file_author(work, ev, str(hint))
     _extend_issuer(work, ev)
+    office = work.meta.get("office") or ""
+    if not work.meta.get("doc_type") and _PRESS_OFFICE_LINE.search(office):
+        # a statement signed by a press office is a press release
+        work.meta["doc_type"] = "press_release"
+        ev["doc_type"] = [*(ev.get("office") or [0, 0])[:2], "header.press_office_signoff"]
     if not work.meta.get("doc_type"):
         work.meta["doc_type"] = "statement"
         ev.setdefault("doc_type", [0, 0, "header.default"])
@@ -217,13 +242,20 @@ def _type_and_title(work: Work, ev: dict[str, Any], blocks: list[Any]) -> None:
     for blk in blocks[:4]:
         for a, b, line in _lines(text, blk.start, blk.end)[:3]:
             m = _TYPE_LINE.match(line)
-            # a type label alone on its line, or opening the title ("Open Letter to …")
-            if m and (len(line.split()) <= 6 or blk is blocks[0]):
+            # a type label alone on its line, opening the title ("Open Letter to …"), or
+            # numbered ("Press Release No. 14/2025 – Corvenna, …")
+            if m and (len(line.split()) <= 6 or blk is blocks[0] or _NUMBERED.match(line, m.end())):
                 idx = int(next(k for k, v in m.groupdict().items() if v)[1:])
                 doc_type = DOC_TYPES[idx][1]
                 _set(work, ev, "doc_type", doc_type, a, b, "header.type_line")
                 break
-            if blk is blocks[0] and _PRESS_OFFICE_LINE.search(line) and len(line.split()) <= 12:
+            t = _TYPE_TAIL.search(line) if blk is blocks[0] and len(line.split()) <= 12 else None
+            if t:  # "National Renewal Party – Statement"
+                idx = int(next(k for k, v in t.groupdict().items() if v)[1:])
+                doc_type = DOC_TYPES[idx][1]
+                _set(work, ev, "doc_type", doc_type, a, b, "header.type_after_issuer")
+                break
+            if _PRESS_OFFICE_LINE.search(line) and len(line.split()) <= 12 and not line.rstrip().endswith("."):
                 doc_type = "press_release"
                 _set(work, ev, "doc_type", doc_type, a, b, "header.press_office_line")
                 break
@@ -264,6 +296,29 @@ def _type_and_title(work: Work, ev: dict[str, Any], blocks: list[Any]) -> None:
         title = chunk.lstrip("# ").strip()
         off = blk.start + chunk.index(title)
         _set(work, ev, "title", title, off, off + len(title), "header.first_heading")
+
+
+def _apply_file_author(work: Work, ev: dict[str, Any], hint: str) -> None:
+    """Use the file's author field for whatever the text did not say itself."""
+    m = _OFFICE.match(hint) or _SUBUNIT.match(hint)
+    if m:
+        org = org_name(m.group("rest"))
+        if org and not work.meta.get("issuer"):
+            work.meta["issuer"] = org
+            ev["issuer"] = [0, 0, "header.file_metadata"]
+        if not work.meta.get("office"):
+            work.meta["office"] = hint
+            ev["office"] = [0, 0, "header.file_metadata"]
+        if _PRESS_OFFICE_LINE.search(hint) and not work.meta.get("doc_type"):
+            work.meta["doc_type"] = "press_release"
+            ev["doc_type"] = [0, 0, "header.file_metadata"]
+    elif _ORGISH.search(hint):
+        if not work.meta.get("issuer"):
+            work.meta["issuer"] = org_name(hint) or hint
+            ev["issuer"] = [0, 0, "header.file_metadata"]
+    elif not work.meta.get("author") and _PERSON_NAME.match(hint):
+        work.meta["author"] = _PERSON_NAME.match(hint).group("name")  # type: ignore[union-attr]
+        ev["author"] = [0, 0, "header.file_metadata"]
 
 
 def _issued_by(work: Work, ev: dict[str, Any], a: int, line: str) -> bool:
