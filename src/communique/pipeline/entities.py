@@ -210,10 +210,17 @@ def _strip_name(text: str, start: int, end: int) -> tuple[int, int]:
 def _title_candidates(work: Work) -> list[_Cand]:
     text = work.folded
     out: list[_Cand] = []
-    for m in _TITLE_RE.finditer(text):
+    pos = 0
+    while m := _TITLE_RE.search(text, pos):
+        pos = m.end()
         title = m.group("title")
         n_start, n_end = m.start("name"), m.end("name")
         name = text[n_start:n_end]
+        first = name.split()[0]
+        if first in TITLE_KIND or first + "." in TITLE_KIND:
+            # "Interior Minister, Ms. Dana Velkova": the name slot holds the next title
+            pos = n_start
+            continue
         # trailing abbreviation dot belongs to the sentence, not the name
         if name.endswith("."):
             n_end -= 1
