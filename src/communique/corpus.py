@@ -9,9 +9,10 @@ import hashlib
 import json
 import os
 import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .errors import E_INGEST_FORMAT, IngestError
 from .model import Document, doc_id
@@ -21,10 +22,10 @@ if TYPE_CHECKING:
     from .pipeline import Pipeline
     from .storage import SearchHit, Store
 
-_PIPELINE: "Pipeline | None" = None
+_PIPELINE: Pipeline | None = None
 
 
-def pipeline() -> "Pipeline":
+def pipeline() -> Pipeline:
     """The default pipeline, built once per process."""
     global _PIPELINE
     if _PIPELINE is None:
@@ -123,7 +124,7 @@ class Corpus:
     def close(self) -> None:
         self.store.close()
 
-    def __enter__(self) -> "Corpus":
+    def __enter__(self) -> Corpus:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -134,7 +135,7 @@ class Corpus:
         self,
         paths: Sequence[str | os.PathLike[str]],
         *,
-        limits: "Limits | None" = None,
+        limits: Limits | None = None,
         progress: Progress | None = None,
         batch_size: int = 32,
     ) -> RunSummary:
@@ -155,7 +156,7 @@ class Corpus:
         inputs = list(iter_inputs(paths))
         total = len(inputs)
         # documents waiting for the pipeline, and the files whose documents are all stored
-        queue: list[tuple[str, dict[str, Any], "RawDoc"]] = []
+        queue: list[tuple[str, dict[str, Any], RawDoc]] = []
         pending_files: list[tuple[str, int, int, list[str]]] = []
         status = "done"
 
@@ -166,7 +167,7 @@ class Corpus:
         def flush() -> None:
             if queue:
                 results = pipe.run_many([(t, m) for t, m, _ in queue])
-                for (text, meta, raw), res in zip(queue, results):
+                for (_text, _meta, raw), res in zip(queue, results, strict=True):
                     if isinstance(res, StageFailure):
                         fail(raw.source, res.code, f"stage {res.stage}: {res.message}")
                         continue
@@ -252,7 +253,7 @@ class Corpus:
     def __len__(self) -> int:
         return self.store.count_documents()
 
-    def search(self, query: str, limit: int = 20, offset: int = 0) -> list["SearchHit"]:
+    def search(self, query: str, limit: int = 20, offset: int = 0) -> list[SearchHit]:
         return self.store.search(query, limit=limit, offset=offset)
 
     def sources(self, doc_id: str) -> list[tuple[str, str, str]]:

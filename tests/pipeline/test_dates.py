@@ -94,6 +94,13 @@ ABSOLUTE = [
     # a yearless date keeps the ISO 8601:2000 truncated form without an anchor
     ("The Front will march on 5 May through Marazabad.",
      "5 May", "DATE", "--05-05", "day"),
+    # all-lowercase social-media style, homographs included when a day and a year frame them
+    ("the front met in karvan on 12 june 2017 and again later.",
+     "12 june 2017", "DATE", "2017-06-12", "day"),
+    ("the front met in karvan on 12 may 2017 and again later.",
+     "12 may 2017", "DATE", "2017-05-12", "day"),
+    ("the council of the front has sat in qasrabad since march 2019.",
+     "march 2019", "DATE", "2019-03", "month"),
 ]  # fmt: skip
 
 
@@ -394,6 +401,53 @@ STATED = [
     # a stated month
     ("Bulletin of the Banner Movement\nMarch 2019\n\nThe council met on 2 April 2019.",
      "March 2019", "2019-03", "date_line"),
+    # an issued-by line ending with its date; the body's later dated event does not win
+    ("Communique No. 4 - The Occupier Returns\n\n"
+     "Issued by the Media Office of the Crescent Dawn Front, 14 August 2016\n\n"
+     "On 9 August 2016 the troops of the regime entered Karvan.",
+     "14 August 2016", "2016-08-14", "byline"),
+    # a re-posted line naming the cell and a two-part place, in markdown emphasis
+    ("# Communique No. 7\n\n*Re-posted by the Dastgir Cell, Qasrabad City, 3 March 2021*\n\n"
+     "The cell shares the statement of its comrades, deleted on 1 March 2021.",
+     "3 March 2021", "2021-03-03", "byline"),
+    # a delivery line in a sermon header: "Preached by ... on <weekday, date>"
+    ("Sermon\n\nThe Two Gates\n\nPreached by Imam Tariq Selim at the Mosque of the Two "
+     "Gates, Marazabad, on Friday, 7 October 2016\n\nBrothers, the soldiers came on "
+     "2 October 2016.",
+     "Friday, 7 October 2016", "2016-10-07", "byline"),
+    # "Delivered ... on DATE" with the place after the date
+    ("Delivered by the emir of the Banner Movement on 9 May 2019, at the camp of Dastgir\n\n"
+     "The camp was attacked on 2 May 2019.",
+     "9 May 2019", "2019-05-09", "byline"),
+    # a place dateline opening the first body paragraph, then a full stop and the text
+    ("PRESS RELEASE\n\nForty Thousand March in Qasrabad\n\nQasrabad, 12 November 2017. "
+     "Yesterday, forty thousand supporters of the Banner Movement marched.",
+     "12 November 2017", "2017-11-12", "place_dateline"),
+    # the same with an en dash
+    ("PRESS RELEASE\n\nQasrabad, 12 November 2017 \u2013 Yesterday, forty thousand "
+     "supporters of the Banner Movement marched.",
+     "12 November 2017", "2017-11-12", "place_dateline"),
+    # all lowercase place and month on their own line
+    ("COMMUNIQUE #1 - THE VALLEY IS NOT FOR SALE\n\nkarvan highlands, 12 june 2017\n\n"
+     "last week the council in qasrabad sold the valley.",
+     "12 june 2017", "2017-06-12", "place_dateline"),
+    # a lowercase homograph month in a lowercase dateline
+    ("karvan, 12 may 2018\n\nthe front marched through the valley.",
+     "12 may 2018", "2018-05-12", "place_dateline"),
+    # a lowercase common noun in the place
+    ("Communique #4 - Night of the Thorn\n\nDastgir valley, 18 October 2020\n\n"
+     "On the night of 16 October, the cell entered the site.",
+     "18 October 2020", "2020-10-18", "place_dateline"),
+    # a two-part place with "of", a dash and a weekday
+    ("Sermon for the Fallen of Dastgir\n\nMosque of Imam Rafi, Marazabad \u2013 "
+     "Friday, 27 September 2019\nImam Tariq Selim\n\nBrothers, on Monday nine men fell.",
+     "Friday, 27 September 2019", "2019-09-27", "place_dateline"),
+    # a title wrapped over three heading blocks (PDF): the dateline opens the 4th block
+    ("Communique No. 19: The War on Our\n\nVillages\n\nCRESCENT DAWN FRONT - MEDIA OFFICE"
+     "\n\nKarvan City, 12 June 2018 \u2014 For fifteen days the army has burned villages."
+     "\n\nSince 28 May 2018 three brigades have surrounded Dastgir.\n\nStay and resist."
+     "\n\nThe mountains will outlive this army.\n\nMedia Office of the Crescent Dawn Front",
+     "12 June 2018", "2018-06-12", "place_dateline"),
 ]  # fmt: skip
 
 
@@ -425,6 +479,16 @@ INFERRED = [
     # a day with no verb to read (tense unknown) is used when no past-tense day exists
     ("The Front and the 2 May 2018 accord of Karvan.",
      "2 May 2018", "2018-05-02", "latest_unknown_day"),
+    # a title naming an event and its date is no place dateline
+    ("Karvan City Massacre, 7 May 2018\n\nThe soldiers of the regime killed forty people "
+     "on 6 May 2018 in Karvan.",
+     "6 May 2018", "2018-05-06", "latest_past_day"),
+    # a sentence is no place: pronouns and verbs before the date
+    ("we marched in qasrabad, 12 may 2018. the police of the regime watched on 11 may 2018.",
+     "12 may 2018", "2018-05-12", "latest_unknown_day"),
+    # a sentence that opens with "Sent by" is no byline: running text follows the date
+    ("Sent by the regime on 5 May 2018, the troops burned the village of Dastgir.",
+     "5 May 2018", "2018-05-05", "latest_past_day"),
 ]  # fmt: skip
 
 
@@ -540,6 +604,35 @@ def test_dateparser_never_reads_relative_expressions(expr):
 )
 def test_resolve_relative(rel, value):
     assert datenorm.resolve_relative(rel, dt.date(2019, 3, 12)) == value
+
+
+LOWERCASE_MONTHS = [
+    # lower-case homographs are months with a day before and a year after
+    ("12 may 2017", [("12 may 2017", "2017-05-12")]),
+    ("12 mar 2017", [("12 mar 2017", "2017-03-12")]),
+    # or after a preposition, a weekday or punctuation, before a year
+    ("on may 12, 2017", [("may 12, 2017", "2017-05-12")]),
+    ("friday, may 12, 2017", [("friday, may 12, 2017", "2017-05-12")]),
+    ("in march 2019", [("march 2019", "2019-03")]),
+    ("(may 2017)", [("may 2017", "2017-05")]),
+    ("the truce held from 5 to 10 may 2016", [("from 5 to 10 may 2016", "2016-05-05/2016-05-10")]),
+    ("between march and may 2019", [("between march and may 2019", "2019-03/2019-05")]),
+    # verbs, not months: a subject before, no day and year around, or a count after the year
+    ("we may 12 times ask the council", []),
+    ("we may 12, 2017 be", []),
+    ("they march 2000 strong", []),
+    ("12 march 2000 men", []),
+    ("the 12 may be freed", []),
+    ("we will march 12 miles", []),
+    # other months are months in any case
+    ("12 june", [("12 june", "--06-12")]),
+    ("october 5, 2016", [("october 5, 2016", "2016-10-05")]),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), LOWERCASE_MONTHS)
+def test_lowercase_months_and_homograph_guard(text, expected):
+    assert [(text[f.start : f.end], f.value) for f in datenorm.find_all(text)] == expected
 
 
 def test_find_all_windows_cover_text_edges():

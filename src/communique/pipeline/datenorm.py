@@ -16,6 +16,11 @@ Value conventions (all ISO 8601 or its interval form ``start/end``):
 - Hijri dates are converted with ``hijridate`` (Umm al-Qura); a Hijri month or year becomes
   the Gregorian interval it covers, and ``attrs.hijri`` keeps the Hijri reading.
 
+Month names are read in any case ("12 june 2017", social-media style); the homographs
+"may", "march" and "mar" written lower case are months only with a day number before them
+and a year after ("12 may 2017"), or before a year where a preposition, a weekday or
+punctuation precedes them ("since march 2019", "on may 12, 2017"), never in "we may 12".
+
 Numeric dates like ``03/04/2016`` are read day first (the convention of the South Asian,
 Middle Eastern and British statements this tool reads); when the order is ambiguous
 (both parts <= 12) ``attrs.ambiguous`` is set and the score lowered.
@@ -38,8 +43,16 @@ MONTHS: dict[str, int] = {
     "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11,
     "nov": 11, "december": 12, "dec": 12,
 }  # fmt: skip
-#: month words that are also ordinary English words: accepted only when capitalized
+#: month words that are also ordinary English words ("they may march"): lower case, they
+#: are months only with a day number before them and a year after ("12 may 2017"), or
+#: before a year or a day and year where a preposition or punctuation precedes them
+#: ("since march 2019", "on may 12, 2017"); never in a yearless "12 may" / "may 12"
 _MONTH_HOMOGRAPHS = frozenset({"may", "march", "mar"})
+#: words after which a lower-case homograph with a year is a month ("in may 2017")
+_HOMOGRAPH_CUES = frozenset(
+    "on in of since from until till by before after during between early late mid end beginning "
+    "the dated date posted published issued released updated".split()
+)
 
 WEEKDAYS: dict[str, int] = {
     "monday": 0, "mon": 0, "tuesday": 1, "tue": 1, "tues": 1, "wednesday": 2, "wed": 2,
@@ -262,6 +275,8 @@ _EVENT_NOUNS = frozenset(
     "bombing bombings crisis conflict constitution riots genocide ceasefire intifada "
     "declaration referendum assassination siege battle occupation famine".split()
 )
+#: public view for the dates stage: a place before a dateline never holds one of these
+EVENT_NOUNS = _EVENT_NOUNS
 #: words before a bare number that make it a reference, not a year
 VETO_BEFORE = frozenset(
     "resolution no no. number article section chapter surah sura verse ayah ayat page p. "
@@ -300,17 +315,50 @@ class Found:
 # --------------------------------------------------------------------------- helpers
 
 
-def month_number(word: str) -> int | None:
+def month_number(word: str, lower_ok: bool = False) -> int | None:
     """Month number of an English month name or abbreviation; None for a homograph
-    written lower case ("may", "march")."""
+    written lower case ("may", "march") unless ``lower_ok`` (the caller has checked the
+    context, see :func:`_homograph_month`)."""
     w = word.rstrip(".")
     key = w.lower()
     n = MONTHS.get(key)
     if n is None:
         return None
-    if key in _MONTH_HOMOGRAPHS and not w[:1].isupper():
+    if not lower_ok and key in _MONTH_HOMOGRAPHS and not w[:1].isupper():
         return None
     return n
+
+
+_LAST_WORD = re.compile(r"[A-Za-z]+$")
+_NEXT_WORD = re.compile(r"\s+(?P<w>[A-Za-z]+)")
+
+
+def _homograph_month(text: str, m: re.Match[str], group: str, day_first: bool) -> int | None:
+    """The month of group ``group`` of a match that has a year, lower-case homographs
+    included where the context makes them a month: a day number before the month
+    ("12 may 2017"), else line start, punctuation, a preposition or a weekday before it
+    ("in may 2017", "on march 3, 2019", not "we may 12, 2017"); never with a count after
+    the year ("march 2000 men")."""
+    word = m[group]
+    if word is None:
+        return None
+    mon = month_number(word)
+    if mon is not None:
+        return mon
+    mon = month_number(word, lower_ok=True)
+    if mon is None:
+        return None
+    tail = _NEXT_WORD.match(text, m.end())
+    if tail and _count_word(tail["w"]):
+        return None
+    if day_first:
+        return mon
+    before = text[max(0, m.start(group) - 24) : m.start(group)].rstrip(" \t")
+    if not before or not before[-1].isalpha():
+        return mon  # line start or punctuation: "(may 2017)", "monday, may 5, 2017"
+    prev = _LAST_WORD.search(before)
+    w = prev.group().lower() if prev else ""
+    return mon if w in _HOMOGRAPH_CUES or w in WEEKDAYS else None
 
 
 def _day(s: str) -> int:
@@ -442,8 +490,10 @@ def _ranges(text: str) -> Iterator[Found]:
             sep, kw = m["sep"].lower(), (m["kw"] or "").lower()
             if not _range_sep_ok(sep, kw) or sep == "/":
                 continue
-            m2 = month_number(m["m2"]) if m["m2"] else None
-            m1 = month_number(m["m1"]) if m["m1"] else m2
+            # day-first, or month-first after a month that passed: a range has its year
+            m1 = _homograph_month(text, m, "m1", kind == "dmy") if m["m1"] else None
+            m2 = _homograph_month(text, m, "m2", kind == "dmy" or m1 is not None)
+            m1 = m1 if m["m1"] else m2
             if kind == "mdy" and m2 is None:
                 m2 = m1
             if m1 is None or m2 is None:
@@ -456,7 +506,8 @@ def _ranges(text: str) -> Iterator[Found]:
                 yield _range(m, a, b, "day", f"range_{kind}")
     for m in RE_RANGE_MY.finditer(text):
         sep, kw = m["sep"].lower(), (m["kw"] or "").lower()
-        m1, m2 = month_number(m["m1"]), month_number(m["m2"])
+        m1 = _homograph_month(text, m, "m1", False)
+        m2 = _homograph_month(text, m, "m2", m1 is not None)
         if not _range_sep_ok(sep, kw) or sep == "/" or m1 is None or m2 is None:
             continue
         y2 = int(m["y2"])
@@ -501,7 +552,7 @@ def _weekday(text: str, start: int) -> tuple[int, dict[str, Any]]:
 def _full_dates(text: str) -> Iterator[Found]:
     for rx, rule in ((RE_DMY, "dmy"), (RE_MDY, "mdy")):
         for m in rx.finditer(text):
-            mon = month_number(m["m"])
+            mon = _homograph_month(text, m, "m", rule == "dmy")
             if mon is None:
                 continue
             v = iso_day(int(m["y"]), mon, _day(m["d"]))
@@ -509,7 +560,7 @@ def _full_dates(text: str) -> Iterator[Found]:
                 start, attrs = _weekday(text, m.start())
                 yield Found(start, m.end(), "DATE", v, "day", rule, 1.0, attrs)
     for m in RE_MY.finditer(text):
-        mon = month_number(m["m"])
+        mon = _homograph_month(text, m, "m", False)
         if mon is not None:
             yield Found(m.start(), m.end(), "DATE", f"{m['y']}-{mon:02d}", "month", "my")
     for rx, rule in ((RE_DM, "dm"), (RE_MD, "md")):

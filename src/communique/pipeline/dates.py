@@ -26,9 +26,25 @@ the regexes do not know; the regexes win on bounds, e.g. spaCy splits "16th Augu
 Frequencies ("weekly") and bare numbers spaCy calls dates are dropped.
 
 Publication date (``meta.published``, ``published_how``, ``published_evidence``): an
-ingest-supplied ``published`` is kept as stated. Otherwise a dateline in the first or last
-three paragraph blocks is *stated* ("Date: 12 March 2019", a line that is only a date,
-"Islamabad, 5 May 2018 -", "Press Release, 3 June 2020", "4 Rajab 1440 AH / 11 March 2019").
+ingest-supplied ``published`` is kept as stated. Otherwise a dateline in the header (the
+first three paragraph blocks, headings, and the first body paragraph when a wrapped title
+fills those blocks) or the sign-off (the last three blocks) is *stated*;
+``published_evidence.rule`` names its form:
+
+- ``date_label``: "Date: 12 March 2019", "Issued on 7 July 2021";
+- ``date_line``: a line that is only a date, "4 Rajab 1440 AH / 11 March 2019" (``+paired``);
+- ``doctype_dateline``: "Press Release, 3 June 2020";
+- ``place_dateline``: a place of one to four words in any case (up to three comma-separated
+  parts) before the date at the end of a line or before a dash: "Islamabad, 5 May 2018 -",
+  "kessen highlands, 12 june 2017", "Church of Saint Aurel, Lindgrav - Sunday, 2 October
+  2016"; opening a paragraph, a one-part place may be followed by a full stop and the first
+  sentence ("Corvenna, 12 November 2017. Yesterday, ..."). Places made of pronouns,
+  auxiliaries or event nouns ("Kessen City Massacre, 7 May 2018") are not datelines;
+- ``byline``: an issued-by or delivery line ending with its date: "Issued by the Media
+  Office of the Front, 24 September 2016", "Re-posted by the Rowan Cell, Kessen City,
+  20 October 2020", "Preached by the Reverend ... at the Church of ..., on Sunday,
+  2 October 2016".
+
 Failing that it is *inferred*: the latest day (else month) in the body whose tense is not
 future, past tense preferred; event dates ("9/11"), yearless and relative dates never count.
 """
@@ -54,6 +70,9 @@ VERSION = "1"
 #: (a title, a "Press Release" line and a dateline fit in three; chosen on the samples).
 HEADER_BLOCKS = 3
 SIGNOFF_BLOCKS = 3
+#: How many blocks past the header blocks to look for the first body paragraph when the
+#: header blocks are all headings (a wrapped title)
+BODY_LOOKAHEAD = 3
 #: How far back (chars) to look for a future cue such as "until" before a date.
 CUE_WINDOW = 40
 #: How far back (chars) the regex fallback looks for "will"/"shall" when a block has no parse.
@@ -73,25 +92,61 @@ _FUTURE_GOVERNORS = frozenset({"go", "schedule", "plan", "expect", "set", "inten
 # Datelines: what may stand on the line before a publication date.
 _MARKUP = r"^[\s*#_>|\[\]-]*"
 _LABEL = re.compile(
-    _MARKUP + r"(?:(?:date|dated|issued|published|released|posted|distributed)(?:\s+(?:on|at))?"
-    r"|(?:issued|published|released|posted|distributed)\s+by\b[^\n]{1,60}?\s(?:on|dated))"
-    r"\s*[:,-]?\s*$",
+    _MARKUP + r"(?:date|dated|issued|published|released|posted|distributed|preached|delivered)"
+    r"(?:\s+(?:on|at))?\s*[:,-]?\s*$",
     re.IGNORECASE,
 )
+#: an issued-by / delivery line: "Issued by the Media Office of the Front, 24 September
+#: 2016", "Re-posted by the Rowan Cell, Kessen City, 20 October 2020", "Preached by the
+#: Reverend ... at the Church of ..., on Sunday, 2 October 2016", "Delivered at ... on"
+_BYLINE = re.compile(
+    _MARKUP + r"(?:re-?)?(?:issued|published|released|posted|distributed|preached|delivered|"
+    r"given|broadcast|circulated|shared|signed|written|sent)\s+(?:by|at|in|from)\b"
+    r"(?:[^\n]{0,160}?\s(?P<on>on|dated)|[^\n]{0,160}?[^\w\s])\s*[:,-]?\s*$",
+    re.IGNORECASE,
+)
+#: after "on DATE" in a byline, the place may still follow: ", at the Church of ..."
+_BYLINE_TAIL = re.compile(r",?[ \t]+(?:at|in)[ \t][^\n.]{0,100}\.?[ \t]*$", re.IGNORECASE)
 _DOCTYPE = re.compile(
     _MARKUP + r"(?:press\s+release|press\s+statement|statement|communiqu[eé]|bulletin|"
     r"declaration|announcement|news\s+release|media\s+release|circular|notice|message)\b"
     r"[^\n]{0,40}?[,:|-]\s*$",
     re.IGNORECASE,
 )
+#: a place before a dateline, any case: one to four words ("Corvenna", "kessen highlands",
+#: "Ossa valley"), up to three comma-separated parts ("Church of Saint Aurel, Lindgrav"),
+#: then a comma, colon or dash; the words are vetted by :func:`_place_ok`
+_PLACE_WORD = r"(?:&|[^\W\d_][\w.'()-]*)"
+_PLACE_PART = rf"{_PLACE_WORD}(?:[ \t]+{_PLACE_WORD}){{0,3}}"
 _PLACE = re.compile(
-    _MARKUP + r"(?!(?:On|In|At|By|Since|Until|Till|From|Before|After|Yesterday|Today|"
-    r"Tomorrow|Then|And|But|So|The)\b)"
-    r"[A-Z][\w.'()-]*(?:\s+[A-Z&][\w.'()-]*){0,4}\s*[,:-]\s*$"
+    _MARKUP + rf"(?P<place>{_PLACE_PART}(?:[ \t]*,[ \t]*{_PLACE_PART}){{0,2}})[ \t]*[,:-][ \t]*$"
 )
+#: words a place never starts with: prepositions, conjunctions, time words ("On 5 May",
+#: "Yesterday, 5 May 2018")
+_NOT_PLACE_FIRST = frozenset(
+    "on in at by since until till from before after yesterday today tomorrow tonight then "
+    "and but so the a an of to for with during between when while as if last next this that "
+    "these those early late meanwhile however thus therefore finally again also now here "
+    "there later earlier once already indeed afterwards".split()
+)
+#: words no place name holds: pronouns, auxiliaries and verbs of saying, relative words,
+#: and nouns that name an event ("Kessen City Massacre, 7 May 2018" dates the massacre)
+_NOT_PLACE = (
+    frozenset(
+        "i we you he she it they me us him them our ours your their his her its my is are was "
+        "were be been being am has have had will would shall should can could may might must "
+        "do does did said says that which who whom whose when where while because than not no "
+        "yesterday today tomorrow".split()
+    )
+    | datenorm.EVENT_NOUNS
+)
+_WORD = re.compile(r"[^\W\d_][\w'-]*")
 _BARE = re.compile(_MARKUP + r"$")
 #: what may follow a dateline date on its line
 _SUFFIX = re.compile(r"\s*(?:$|[-|:)]|[.,;]\s*$|\*+\s*$)")
+#: after a place dateline opening a paragraph, the first sentence may follow a full stop
+#: ("Corvenna, 12 November 2017. Yesterday, ...")
+_SENTENCE_AFTER = re.compile(r"\.[ \t]+\S")
 #: what may join the parts of a combined dateline ("4 Rajab 1440 AH / 11 March 2019")
 _JOIN = re.compile(r"\s*(?:[/|,=-]|\(|corresponding\s+to|i\.e\.)?\s*", re.IGNORECASE)
 
@@ -280,14 +335,25 @@ def _dateline_candidate(f: Found) -> bool:
 
 
 def _regions(work: Work) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """The header (first blocks, headings and the first body paragraph) and the sign-off
+    (last blocks) as ``(start, end)`` regions."""
     blocks = work.blocks or [Block(0, len(work.text))]
     head = [(b.start, b.end) for b in blocks[:HEADER_BLOCKS]]
     tail = [(b.start, b.end) for b in blocks[-SIGNOFF_BLOCKS:]]
+    headings: set[int] = set()
     for s in work.layer("segment"):
         if s.label == "heading":
             head.append((s.start, s.end))
+            headings.add(s.start)
         elif s.label == "signoff":
             tail.append((s.start, s.end))
+    # a title broken over several heading blocks (PDF, wrapped lines) pushes the first
+    # body paragraph, where a "Place, date -" dateline stands, past the first blocks
+    if all(b.start in headings for b in blocks[:HEADER_BLOCKS]):
+        for b in blocks[HEADER_BLOCKS : HEADER_BLOCKS + BODY_LOOKAHEAD]:
+            if b.start not in headings:
+                head.append((b.start, b.end))
+                break
     return head, tail
 
 
@@ -334,15 +400,34 @@ def _dateline_rule(text: str, start: int, end: int) -> str | None:
     suffix = text[end : line_end if line_end >= 0 else len(text)]
     if _LABEL.match(prefix):
         return "date_label"
-    if not _SUFFIX.match(suffix):
+    byline = _BYLINE.match(prefix)
+    if byline and (_SUFFIX.match(suffix) or (byline["on"] and _BYLINE_TAIL.match(suffix))):
+        return "byline"
+    if _SUFFIX.match(suffix):
+        if _BARE.match(prefix):
+            return "date_line"
+        if _DOCTYPE.match(prefix):
+            return "doctype_dateline"
+        place = _PLACE.match(prefix)
+        if place and _place_ok(place["place"], 3):
+            return "place_dateline"
         return None
-    if _BARE.match(prefix):
-        return "date_line"
-    if _DOCTYPE.match(prefix):
-        return "doctype_dateline"
-    if _PLACE.match(prefix):
-        return "place_dateline"
+    if _SENTENCE_AFTER.match(suffix):
+        place = _PLACE.match(prefix)
+        if place and _place_ok(place["place"], 1):
+            return "place_dateline"
     return None
+
+
+def _place_ok(place: str, parts: int) -> bool:
+    """Whether ``place`` (what :data:`_PLACE` matched) reads as a place name of at most
+    ``parts`` comma-separated parts, not the start of a sentence."""
+    if place.count(",") >= parts:
+        return False
+    words = [w.lower() for w in _WORD.findall(place)]
+    return (
+        bool(words) and words[0] not in _NOT_PLACE_FIRST and not any(w in _NOT_PLACE for w in words)
+    )
 
 
 def _inferred(found: list[Found]) -> tuple[Found, str] | None:

@@ -269,7 +269,6 @@ def _gazetteer_candidates(work: Work) -> list[_Cand]:
     if rx is None:
         return []
     out: list[_Cand] = []
-    text = work.text
     for m in rx.finditer(work.folded):
         s = m.group()
         # case-sensitive names must match as written ("US", not "us"; "Turkey", not "turkey")

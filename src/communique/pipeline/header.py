@@ -71,6 +71,7 @@ _ROLE_WORDS = re.compile(
     r"\b(?:Spokes(?:man|woman|person)|Deputy|Head|Director|Chair(?:man|woman|person)?|Leader|"
     r"Emir|Amir|Ameer|Secretary|President|Minister|Commander|Official|Representative|Member|"
     r"Imam|Sheikh|Shaykh|Coordinator|Chief|Founder|Editor|Press\s+Officer|Bishop|Pastor|Reverend|"
+    r"Chaplain|Preacher|Priest|Rabbi|Cleric|Scholar|Vicar|Deacon|Elder|Mufti|Khatib|"
     r"General|Colonel|Governor|Ambassador|Speaker|Councillor|Mayor|Chancellor|Prime)\b"
 )
 _PERSON_NAME = re.compile(

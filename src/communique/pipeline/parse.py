@@ -8,7 +8,7 @@ tagged as English entities.
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from ..nlp import MAX_PARSE_CHARS, main_script, spacy_nlp
 from .stage import Stage
@@ -66,7 +66,7 @@ def _run_batch(works: Sequence[Work]) -> None:
             if is_parseable(chunk):
                 todo.append((b, chunk))
     nlp = spacy_nlp()
-    for (block, _), sdoc in zip(todo, nlp.pipe((c for _, c in todo), batch_size=64)):
+    for (block, _), sdoc in zip(todo, nlp.pipe((c for _, c in todo), batch_size=64), strict=True):
         block.doc = sdoc
 
 
