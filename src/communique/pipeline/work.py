@@ -7,8 +7,9 @@ block, so that every stage shares one parse.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..model import Document, Span, doc_id
 
@@ -26,7 +27,7 @@ class Block:
 
     start: int
     end: int
-    doc: "SpacyDoc | None" = None
+    doc: SpacyDoc | None = None
 
 
 @dataclass(slots=True)
@@ -39,7 +40,7 @@ class Work:
     _folded: str | None = None
 
     @classmethod
-    def from_document(cls, doc: Document) -> "Work":
+    def from_document(cls, doc: Document) -> Work:
         w = cls(doc.text, dict(doc.meta), list(doc.spans))
         w.done.add("text")
         return w

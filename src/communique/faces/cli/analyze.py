@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import List
-
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
@@ -12,7 +10,7 @@ from .common import DB_OPTION, EXIT_PARTIAL, console, translate_errors
 
 
 def analyze(
-    paths: List[str] = typer.Argument(..., help="Files, folders (recursive) or glob patterns."),
+    paths: list[str] = typer.Argument(..., help="Files, folders (recursive) or glob patterns."),
     db: str = DB_OPTION,
     max_mb: float = typer.Option(50.0, "--max-mb", help="Skip (and record) files larger than this."),
     timeout: float = typer.Option(30.0, "--timeout", help="Seconds allowed to parse one file."),

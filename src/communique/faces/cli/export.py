@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -14,7 +13,7 @@ from .common import DB_OPTION, err_console, translate_errors
 def export(
     db: str = DB_OPTION,
     fmt: str = typer.Option("jsonl", "--format", "-f", help="jsonl (one document a line) or csv (one row per span)."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="File to write (default: standard output)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="File to write (default: standard output)."),
 ) -> None:
     """Export every document with its spans."""
     import communique

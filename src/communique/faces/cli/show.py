@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.panel import Panel
@@ -33,7 +33,7 @@ _KEY_ATTRS = {
 def show(
     doc: str = typer.Argument(..., help="Document id (or a unique prefix of at least 4 characters)."),
     db: str = DB_OPTION,
-    layers: Optional[str] = typer.Option(None, "--layers", "-l", help="Comma-separated layers to show (default: all but segment)."),
+    layers: str | None = typer.Option(None, "--layers", "-l", help="Comma-separated layers to show (default: all but segment)."),
     text_only: bool = typer.Option(False, "--text-only", help="Only the coloured text, no tables."),
 ) -> None:
     """Render a document with its findings: coloured text, header fields and a findings table."""
