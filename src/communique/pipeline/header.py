@@ -468,10 +468,17 @@ def _extend_issuer(work: Work, ev: dict[str, Any]) -> None:
     if not issuer or "issuer" not in ev:
         return
     best, best_at = issuer, None
-    for m in re.finditer(re.escape(issuer), work.text):
-        longer = org_name(work.text[m.start() : m.start() + 200])
-        if longer.startswith(issuer + " of ") and len(longer) > len(best) and len(longer.split()) <= 12:
-            best, best_at = longer, m.start()
+    for m in re.finditer(re.escape(issuer), work.text, re.I):
+        window = work.text[m.start() : m.start() + 200]
+        if window[: len(issuer)].isupper() and not issuer.isupper():
+            # "MINISTRY OF THE INTERIOR OF THE REPUBLIC OF VALDORIA" in a letterhead
+            window = window.split("\n")[0]
+            if not window.isupper():
+                continue
+            window = " ".join(w.lower() if w.lower() in _CONNECT else w.capitalize() for w in window.split())
+        longer = org_name(window)
+        if longer.lower().startswith(issuer.lower() + " of ") and len(longer) > len(best) and len(longer.split()) <= 12:
+            best, best_at = issuer + longer[len(issuer) :], m.start()
     if best_at is not None:
         work.meta["issuer"] = best
         ev["issuer"] = [best_at, best_at + len(best), ev["issuer"][2] + "+fullest_form"]
