@@ -59,3 +59,15 @@ def test_corpus_roundtrip(tmp_path):
             corpus.get("0000000000000000")
         with pytest.raises(QueryError):
             corpus.search('"unbalanced')
+
+
+def test_offsets_map_back_to_the_file_as_read():
+    # nvf_05 has CRLF line endings: normalized offsets shift, the map brings them back
+    path = EXAMPLES / "nvf_05_election_boycott.txt"
+    raw = path.read_bytes().decode("utf-8")
+    assert "\r\n" in raw
+    doc = communique.analyze(path)
+    assert doc.meta.get("offset_map")
+    last = doc.layer("entity")[-1]
+    a, b = communique.original_offset(doc, last.start), communique.original_offset(doc, last.end)
+    assert raw[a:b] == doc.surface(last)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from .corpus import Corpus, RunSummary, analyze
 from .corpus import open as open  # noqa: PLC0414 - re-export under the public name
 from .errors import CommuniqueError
-from .model import LAYERS, Document, Span, doc_id
+from .model import LAYERS, Document, Span, doc_id, original_offset
 
 __version__ = "0.1.0"
 __all__ = [
@@ -24,4 +24,5 @@ __all__ = [
     "analyze",
     "doc_id",
     "open",
+    "original_offset",
 ]

@@ -185,3 +185,18 @@ class Document:
             d.get("meta") or {},
             tuple(Span.from_dict(s) for s in d.get("spans", ())),
         )
+
+
+def original_offset(doc: Document, offset: int) -> int:
+    """Map an offset in ``doc.text`` back to the text as read from the file.
+
+    Normalization (CRLF, NFC, invisible characters) is recorded in ``meta["offset_map"]``;
+    without one the texts are identical. For HTML, PDF, DOCX and e-mail, "as read" means
+    the extracted text the reader produced.
+    """
+    anchors = doc.meta.get("offset_map")
+    if not anchors:
+        return offset
+    from .pipeline.normalize import to_original
+
+    return to_original(offset, [tuple(a) for a in anchors])  # type: ignore[misc]
