@@ -19,7 +19,7 @@ from .model import Document, doc_id
 
 if TYPE_CHECKING:
     from .ingest import Limits, RawDoc
-    from .pipeline import Pipeline
+    from .pipeline import Pipeline, StageFailure
     from .storage import SearchHit, Store
 
 _PIPELINE: Pipeline | None = None
@@ -138,45 +138,62 @@ class Corpus:
         limits: Limits | None = None,
         progress: Progress | None = None,
         batch_size: int = 32,
+        jobs: int = 1,
     ) -> RunSummary:
         """Read every file under ``paths`` (files, folders, globs), analyse what is new and
         store it. Unchanged files already processed are skipped without reading; a file that
-        fails becomes a failure record and the batch goes on. Safe to kill and re-run."""
+        fails becomes a failure record and the batch goes on. Safe to kill and re-run.
+
+        ``jobs`` > 1 analyses batches in that many worker processes (each loads the models
+        once); ``jobs=0`` uses every core. Results are stored in input order either way."""
         from .ingest import IngestFailure, Limits, iter_inputs, read_path
-        from .pipeline import StageFailure
         from .pipeline.normalize import normalize
 
         limits = limits or Limits()
+        jobs = jobs or os.cpu_count() or 1
+        if jobs > 1:
+            batch_size = min(batch_size, 8)  # small batches keep every worker busy
         pipe = pipeline()
         config = {"limits": [limits.max_bytes, limits.max_seconds, limits.max_chars]}
         config_hash = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
-        run_id = self.store.begin_run(pipe.version, config_hash, {"paths": [str(p) for p in paths], "pid": os.getpid()})
+        run_id = self.store.begin_run(
+            pipe.version, config_hash, {"paths": [str(p) for p in paths], "pid": os.getpid(), "jobs": jobs}
+        )
         summary = RunSummary(run_id)
         t0 = time.perf_counter()
         inputs = list(iter_inputs(paths))
         total = len(inputs)
-        # documents waiting for the pipeline, and the files whose documents are all stored
+        # documents waiting for the pipeline; files whose documents are all queued; texts
+        # queued once already (a second copy only adds a source once the first is stored)
         queue: list[tuple[str, dict[str, Any], RawDoc]] = []
-        pending_files: list[tuple[str, int, int, list[str]]] = []
+        queued_files: list[tuple[str, int, int, list[str]]] = []
+        queued_ids: dict[str, list[RawDoc]] = {}
+        runner = _BatchRunner(jobs)
         status = "done"
 
         def fail(source: str, code: str, reason: str) -> None:
             summary.failures.append(Failure(source, code, reason))
             self.store.record_failure(run_id, source, code, reason)
 
-        def flush() -> None:
-            if queue:
-                results = pipe.run_many([(t, m) for t, m, _ in queue])
-                for (_text, _meta, raw), res in zip(queue, results, strict=True):
-                    if isinstance(res, StageFailure):
-                        fail(raw.source, res.code, f"stage {res.stage}: {res.message}")
-                        continue
-                    outcome = self.store.put_document(res, raw.source, raw.format, run_id)
-                    self._count(summary, outcome)
-                queue.clear()
-            for source, size, mtime_ns, ids in pending_files:
+        def store(batch: _Batch, results: list[Document | StageFailure]) -> None:
+            for (_text, _meta, raw), res in zip(batch.items, results, strict=True):
+                if isinstance(res, Document):
+                    self._count(summary, self.store.put_document(res, raw.source, raw.format, run_id))
+                    for dup in batch.duplicates.get(res.id, ()):
+                        outcome = "new_source" if self.store.add_source(res.id, dup.source, dup.format, run_id) else "known"
+                        self._count(summary, outcome)
+                else:
+                    fail(raw.source, res.code, f"stage {res.stage}: {res.message}")
+            for source, size, mtime_ns, ids in batch.files:
                 self.store.mark_processed(source, size, mtime_ns, run_id, ids, "ok")
-            pending_files.clear()
+
+        def flush() -> None:
+            batch = _Batch(list(queue), list(queued_files), dict(queued_ids))
+            queue.clear()
+            queued_files.clear()
+            queued_ids.clear()
+            for done, results in runner.submit(batch):
+                store(done, results)
 
         try:
             for n, item in enumerate(inputs, 1):
@@ -204,6 +221,9 @@ class Corpus:
                     text, anchors = normalize(raw.text)
                     did = doc_id(text)
                     ids.append(did)
+                    if did in queued_ids:
+                        queued_ids[did].append(raw)
+                        continue
                     if self.store.has_document(did):
                         outcome = "new_source" if self.store.add_source(did, raw.source, raw.format, run_id) else "known"
                         self._count(summary, outcome)
@@ -214,14 +234,18 @@ class Corpus:
                     if anchors != [(0, 0)]:
                         meta["offset_map"] = anchors
                     queue.append((text, meta, raw))
-                pending_files.append((str(path), st.st_size, st.st_mtime_ns, ids))
+                    queued_ids[did] = []
+                queued_files.append((str(path), st.st_size, st.st_mtime_ns, ids))
                 if len(queue) >= batch_size:
                     flush()
             flush()
+            for done, results in runner.drain():
+                store(done, results)
         except KeyboardInterrupt:
             status = "interrupted"
             raise
         finally:
+            runner.close()
             summary.seconds = time.perf_counter() - t0
             self.store.finish_run(run_id, summary.counts(), status)
         return summary
@@ -284,3 +308,78 @@ class Corpus:
 def open(db: str | os.PathLike[str] = "communique.db") -> Corpus:  # noqa: A001 - public API name
     """Open (or create) the corpus stored in ``db``."""
     return Corpus(db)
+
+
+@dataclass
+class _Batch:
+    items: list[tuple[str, dict[str, Any], RawDoc]]
+    files: list[tuple[str, int, int, list[str]]]
+    duplicates: dict[str, list[RawDoc]]
+
+
+def _analyze_packed(items: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, Any]]:
+    """Worker side: analyse a batch and return picklable plain data."""
+    out: list[tuple[str, Any]] = []
+    for res in pipeline().run_many(items):
+        if isinstance(res, Document):
+            out.append(("doc", (res.id, res.text, _plain_meta(res.meta), [s.to_dict() for s in res.spans])))
+        else:
+            out.append(("fail", (res.stage, res.code, res.message)))
+    return out
+
+
+def _plain_meta(meta: Any) -> dict[str, Any]:
+    from .model import _plain
+
+    return _plain(meta)  # type: ignore[no-any-return]
+
+
+def _unpack(packed: list[tuple[str, Any]]) -> list[Document | StageFailure]:
+    from .pipeline import StageFailure
+
+    out: list[Document | StageFailure] = []
+    for kind, data in packed:
+        if kind == "doc":
+            did, text, meta, spans = data
+            out.append(Document.from_dict({"id": did, "text": text, "meta": meta, "spans": spans}))
+        else:
+            out.append(StageFailure(*data))
+    return out
+
+
+class _BatchRunner:
+    """Runs pipeline batches inline (jobs=1) or in worker processes, yielding finished
+    batches in submission order."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = max(1, jobs)
+        self._pool: Any = None
+        self._pending: list[tuple[_Batch, Any]] = []
+
+    def submit(self, batch: _Batch) -> Iterator[tuple[_Batch, list[Document | StageFailure]]]:
+        if not batch.items and not batch.files:
+            return
+        if self.jobs == 1 or not batch.items:
+            yield batch, pipeline().run_many([(t, m) for t, m, _ in batch.items]) if batch.items else []
+            return
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            # fork: workers share the parent's loaded code; each loads the models once
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=multiprocessing.get_context("fork"))
+        future = self._pool.submit(_analyze_packed, [(t, m) for t, m, _ in batch.items])
+        self._pending.append((batch, future))
+        while len(self._pending) > 2 * self.jobs:
+            done, fut = self._pending.pop(0)
+            yield done, _unpack(fut.result())
+
+    def drain(self) -> Iterator[tuple[_Batch, list[Document | StageFailure]]]:
+        while self._pending:
+            done, fut = self._pending.pop(0)
+            yield done, _unpack(fut.result())
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None

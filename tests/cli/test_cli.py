@@ -176,3 +176,17 @@ def test_sigkill_half_way_then_resume_loses_and_duplicates_nothing(tmp_path):
     con = sqlite3.connect(db)
     statuses = [s for (s,) in con.execute("select status from runs order by id")]
     assert statuses == ["interrupted", "done"]
+
+
+def test_jobs_give_the_same_corpus_as_one_process(tmp_path):
+    import communique
+
+    _write_corpus(tmp_path / "in", 12)
+    (tmp_path / "in" / "copy.txt").write_text((tmp_path / "in" / "statement_003.txt").read_text())
+    dumps = []
+    for jobs in (1, 2):
+        with communique.open(tmp_path / f"j{jobs}.db") as corpus:
+            summary = corpus.analyze([tmp_path / "in"], jobs=jobs, batch_size=4)
+            assert (summary.added, summary.new_sources, summary.failed) == (12, 1, 0)
+            dumps.append(sorted((d.id, d.to_dict()["spans"].__repr__()) for d in corpus.documents()))
+    assert dumps[0] == dumps[1]

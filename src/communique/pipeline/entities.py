@@ -161,7 +161,12 @@ def gazetteer() -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]], r
             alias = alias.strip()
             if not alias:
                 continue
-            if strict or alias.isupper() or len(alias) <= 3:
+            if alias[:4] == "the ":
+                # "the Prophet": the name part must be capitalised as written ("The prophet
+                # answers" in a sermon on Micah is not Muhammad)
+                exact.setdefault(alias, entry)
+                exact.setdefault("The " + alias[4:], entry)
+            elif strict or alias.isupper() or len(alias) <= 3:
                 exact.setdefault(alias, entry)
             else:
                 folded.setdefault(alias.lower(), entry)

@@ -19,8 +19,8 @@ def _load() -> dict[str, Stage]:
         header.STAGE,
         entities.STAGE,
         dates.STAGE,
-        quotes.STAGE,
         citations.STAGE,
+        quotes.STAGE,
     )
     return {s.name: s for s in ordered}
 

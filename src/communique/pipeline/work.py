@@ -57,7 +57,8 @@ class Work:
         attrs: Mapping[str, Any] | None = None,
     ) -> Span:
         """Record a finding; offsets are into ``self.text``."""
-        span = Span(start, end, layer, label, score, attrs or {}, source)
+        # scores keep 4 decimals: what the export writes and what crosses process borders
+        span = Span(start, end, layer, label, round(float(score), 4), attrs or {}, source)
         if end > len(self.text):
             from ..errors import E_SPAN, SpanError
 

@@ -15,6 +15,7 @@ def analyze(
     max_mb: float = typer.Option(50.0, "--max-mb", help="Skip (and record) files larger than this."),
     timeout: float = typer.Option(30.0, "--timeout", help="Seconds allowed to parse one file."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar; summary only."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=0, help="Worker processes (0 = one per core)."),
 ) -> None:
     """Analyse statements (txt, md, html, pdf, docx, eml, jsonl) into the corpus.
 
@@ -27,7 +28,7 @@ def analyze(
     limits = Limits(max_bytes=int(max_mb * 1024 * 1024), max_seconds=timeout)
     with translate_errors(), communique.open(db) as corpus:
         if quiet or not console.is_terminal:
-            summary = corpus.analyze(paths, limits=limits)
+            summary = corpus.analyze(paths, limits=limits, jobs=jobs)
         else:
             with Progress(
                 TextColumn("[bold]analyzing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -38,7 +39,7 @@ def analyze(
                 def step(n: int, total: int, path: str) -> None:
                     bar.update(task, completed=n - 1, total=total, description=path[-50:])
 
-                summary = corpus.analyze(paths, limits=limits, progress=step)
+                summary = corpus.analyze(paths, limits=limits, progress=step, jobs=jobs)
         n_docs = len(corpus)
 
     table = Table(title=f"communique analyze → {db}", show_header=False, title_justify="left")
