@@ -21,21 +21,23 @@ from communique.model import Document
 ROOT = Path(__file__).resolve().parents[2]
 EXPECTED = json.loads((ROOT / "examples" / "expected.json").read_text(encoding="utf-8"))
 
-# Measured with `python -m pytest tests/integration/test_examples.py -s` (prints the table).
+# Measured with `python -m pytest tests/integration/test_examples.py -s` (prints the table) on
+# 2026-11-22: issuer 49/52, quote 46/47, every other field 100%. The rules were developed
+# against this corpus, so these are development-set scores, not held-out ones.
 FLOORS = {
-    "issuer": 0.78,
+    "issuer": 0.90,
     "office": 0.95,
     "title": 0.95,
     "doc_type": 0.95,
     "published": 0.95,
     "published_how": 0.95,
-    "author": 0.90,
-    "author_role": 0.90,
+    "author": 0.95,
+    "author_role": 0.95,
     "person": 0.95,
-    "quote": 0.75,
+    "quote": 0.93,
     "quran_refs": 0.95,
     "hadith": 0.95,
-    "bible_refs": 0.90,
+    "bible_refs": 0.95,
 }
 _DOC_TYPES = {"Press Release": "press_release", "Statement": "statement", "Communiqué": "communique",
               "Open Letter": "open_letter", "Sermon": "sermon"}  # fmt: skip
