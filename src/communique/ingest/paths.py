@@ -30,9 +30,9 @@ _LITTER_DIRS = frozenset({"__MACOSX"})
 _LITTER_FILES = frozenset({"thumbs.db", "desktop.ini"})
 
 
-def iter_inputs(paths: Sequence[str | Path]) -> Iterator[Path | IngestFailure]:
+def iter_inputs(paths: Sequence[str | os.PathLike[str]] | str | os.PathLike[str]) -> Iterator[Path | IngestFailure]:
     """Yield each file to read (a Path, as given or found) or an IngestFailure, in order."""
-    if isinstance(paths, (str, Path)):  # one path, not a sequence of characters
+    if isinstance(paths, (str, os.PathLike)):  # one path, not a sequence of characters
         paths = [paths]
     seen: set[str] = set()
     for given in paths:

@@ -230,7 +230,8 @@ def _title_candidates(work: Work) -> list[_Cand]:
         if name.endswith("."):
             n_end -= 1
             name = name[:-1]
-        if lookup(name) and lookup(name).get("label") != "PERSON":  # "General Command", "President of X"
+        entry = lookup(name)
+        if entry and entry.get("label") != "PERSON":  # "General Command", "President of X"
             continue
         if _ORG_HEADS and re.search(rf"\b(?:{_ORG_HEADS})$", name):
             continue
@@ -485,10 +486,10 @@ def _canonicalize(work: Work, kept: list[_Cand]) -> None:
         if "role" in p.attrs:
             best.setdefault(p.attrs["canonical"] + "\0role", {"role": p.attrs["role"]})
     for p in persons:
-        for k, v in best.get(p.attrs["canonical"], {}).items():
-            p.attrs.setdefault(k, v)
-        for k, v in best.get(p.attrs["canonical"] + "\0role", {}).items():
-            p.attrs.setdefault(k, v)
+        for key, v in best.get(p.attrs["canonical"], {}).items():
+            p.attrs.setdefault(key, v)
+        for key, v in best.get(p.attrs["canonical"] + "\0role", {}).items():
+            p.attrs.setdefault(key, v)
 
 
 def _run(work: Work) -> None:

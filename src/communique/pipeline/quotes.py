@@ -485,10 +485,10 @@ def _resolve_subject(dc: _Ctx, subj: Any, q: tuple[int, int]) -> Resolved:
             return e.attrs.get("canonical"), [e.start, e.end], e, ref
     at = dc.abs(subj)
     if lw in _PRONOUNS:
-        e = _antecedent(dc, at, lw)
-        if e is None:
+        ante = _antecedent(dc, at, lw)
+        if ante is None:
             return None, None, None, None
-        return e.attrs.get("canonical"), [e.start, e.end], e, [at, at + len(subj)]
+        return ante.attrs.get("canonical"), [ante.start, ante.end], ante, [at, at + len(subj)]
     if subj.pos_ == "PRON":
         return None, None, None, None  # "you promised", "everyone says": no one to name
     sub = [t for t in _core(subj) if not (q[0] <= dc.abs(t) < q[1])] or [subj]
@@ -500,8 +500,9 @@ def _resolve_subject(dc: _Ctx, subj: Any, q: tuple[int, int]) -> Resolved:
         if not dc.in_quote(e.start) and _path_has_appos(dc, e, subj):
             return e.attrs.get("canonical"), [e.start, e.end], e, ref
     if own is None:
-        e = _by_title(dc, subj, at)
-        if e is not None:
+        titled = _by_title(dc, subj, at)
+        if titled is not None:
+            e = titled
             lo = dc.abs(subj.left_edge)
             return (
                 e.attrs.get("canonical"),
@@ -871,7 +872,7 @@ def _run(work: Work) -> None:
                 )
             elif resolved:
                 speaker = resolved
-            elif is_translation and (not speaker or prev["attrs"].get("speaker")):
+            elif is_translation and prev is not None and (not speaker or prev["attrs"].get("speaker")):
                 assert prev is not None
                 # the English translation right after a quoted Arabic original: its speaker,
                 # also over the default speaker of a hadith or verse ("The Messenger of Allah
