@@ -13,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 
 from .errors import E_SPAN, SpanError
+from .techniques.taxonomy import TECHNIQUES
 
 #: The fixed vocabulary of ``Span.layer`` and the labels each layer uses.
 LAYERS: Mapping[str, frozenset[str]] = MappingProxyType(
@@ -23,8 +24,7 @@ LAYERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "date": frozenset({"DATE", "DATE_RANGE", "ERA"}),
         "quote": frozenset({"QUOTE"}),
         "citation": frozenset({"QURAN", "HADITH", "BIBLE", "OTHER"}),
-        # technique labels are the SemEval-2023 names; checked by the techniques stage
-        "technique": frozenset(),
+        "technique": frozenset(TECHNIQUES),  # SemEval-2023 Task 3 names
         "role": frozenset(
             {"enemy", "traitor", "ally", "victim", "authority", "in_group", "out_group", "leader"}
         ),
