@@ -84,7 +84,7 @@ def merge(findings: Sequence[Finding]) -> list[Finding]:
         group.sort(key=lambda f: -f.score)
         kept: list[tuple[Finding, list[Finding]]] = []
         for f in group:
-            for i, (k, members) in enumerate(kept):
+            for k, members in kept:
                 inter = min(f.end, k.end) - max(f.start, k.start)
                 shorter = min(f.end - f.start, k.end - k.start) or 1
                 if inter / shorter >= _MERGE_OVERLAP:

@@ -189,17 +189,17 @@ def detect_articles(
     to the file as read. Returns the findings, in article order then text order, and the
     articles that could not be analysed (``{id: "code: reason"}``).
     """
-    import communique
     from communique.errors import CommuniqueError
 
     from . import detect as detection  # looked up per call, so tests can replace it
 
+    context = _context_pipeline()
     found: list[ArticleFinding] = []
     failed: dict[str, str] = {}
     ids = list(articles)
     for i, art in enumerate(ids, 1):
         try:
-            doc = communique.analyze(articles[art], {"source": f"article{art}.txt"})
+            doc = context.run(articles[art], {"source": f"article{art}.txt"})
             findings = detection.detect(doc.text, doc.spans, use_model=use_model)
         except CommuniqueError as exc:
             failed[art] = f"{exc.code}: {exc.message}"
@@ -210,6 +210,14 @@ def detect_articles(
         if progress is not None:
             progress(i, len(ids), art)
     return found, failed
+
+
+def _context_pipeline() -> Any:
+    """Every stage but techniques: the detector runs once, here, with the caller's options."""
+    from communique.pipeline import Pipeline
+    from communique.pipeline.registry import default_stage_names
+
+    return Pipeline([n for n in default_stage_names() if n != "techniques"])
 
 
 def _to_file(f: Finding, doc: Any) -> Finding:

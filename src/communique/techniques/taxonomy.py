@@ -4,8 +4,8 @@ its mapping to and from the 14 labels of SemEval-2020 Task 11 / PTC.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 #: category → techniques (SemEval-2023 Task 3 names)
 CATEGORIES: Mapping[str, tuple[str, ...]] = MappingProxyType(
