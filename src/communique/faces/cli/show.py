@@ -20,6 +20,15 @@ LAYER_STYLE = {
     "role": "underline blue",
     "action": "bold white on dark_red",
 }
+# technique spans are coloured by their SemEval-2023 category
+CATEGORY_STYLE = {
+    "Attack on reputation": "underline red",
+    "Justification": "underline dark_orange",
+    "Simplification": "underline magenta",
+    "Distraction": "underline yellow",
+    "Call": "underline bold bright_red",
+    "Manipulative wording": "underline orange3",
+}
 # attrs worth a column in the findings table, per layer
 _KEY_ATTRS = {
     "entity": ("canonical", "title", "role"),
@@ -27,6 +36,7 @@ _KEY_ATTRS = {
     "quote": ("speaker", "kind", "open_ended"),
     "citation": ("ref", "collection", "surah_name", "book"),
     "segment": ("lang", "script"),
+    "technique": ("category", "explanation"),
 }
 
 
@@ -47,10 +57,16 @@ def show(
     console.print(Panel(_coloured(d, wanted), title=d.meta.get("title") or d.id, title_align="left"))
     if text_only:
         return
-    legend = Text("  ".join(f"[{k}]" for k in LAYER_STYLE if k in wanted))
+    present = {s.layer for s in d.spans} & wanted
+    legend = Text("  ".join(f"[{k}]" for k in LAYER_STYLE if k in present))
     for k in LAYER_STYLE:
-        if k in wanted:
+        if k in present:
             legend.highlight_words([f"[{k}]"], LAYER_STYLE[k])
+    cats = sorted({s.attrs.get("category") for s in d.spans if s.layer == "technique"} - {None})
+    if "technique" in present and cats:
+        legend.append("   techniques: ")
+        for c in cats:
+            legend.append(f"[{c}] ", style=CATEGORY_STYLE.get(c, ""))
     console.print(legend)
     console.print(_findings(d, wanted | ({"segment"} if layers and "segment" in layers else set())))
 
@@ -79,7 +95,8 @@ def _coloured(d: Any, wanted: set[str]) -> Text:
         if s.layer == "segment" and s.label == "heading":
             text.stylize("bold", s.start, s.end)
         elif s.layer in wanted and s.layer in LAYER_STYLE:
-            text.stylize(LAYER_STYLE[s.layer], s.start, s.end)
+            style = CATEGORY_STYLE.get(s.attrs.get("category", ""), LAYER_STYLE[s.layer]) if s.layer == "technique" else LAYER_STYLE[s.layer]
+            text.stylize(style, s.start, s.end)
     return text
 
 
