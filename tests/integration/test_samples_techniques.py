@@ -155,3 +155,20 @@ def test_plain_text_finds_the_same_doubt_repetition_and_scripture() -> None:
         ("If Allah helps you", "[Surah Aali-Imran 3:160]"),
     ):
         assert _covering(findings, "Appeal_to_Authority", *_between(text, first_words, last))
+
+
+@pytest.mark.parametrize("name", [RUSSIA, KASHMIR])
+def test_technique_layer_of_the_pipeline(docs, name) -> None:
+    """The same findings reach the document as ``technique`` spans with their evidence."""
+    doc, _ = docs[name]
+    spans = doc.layer("technique")
+    assert spans
+    for s in spans:
+        assert s.attrs["category"] and s.attrs["explanation"]
+        assert s.source.startswith(("rule:", "model:")) and "@" in s.source
+    (first, *_) = _occurrences(doc.text, LABEL)
+    nc = [s for s in spans if s.label == "Name_Calling-Labeling" and s.start <= first[0] and first[1] <= s.end]
+    assert nc and nc[0].attrs["category"] == "Attack on reputation"
+    assert nc[0].attrs["ptc"] == "Name_Calling,Labeling"
+    authority = [s for s in spans if s.label == "Appeal_to_Authority"]
+    assert authority and all(s.attrs["category"] == "Justification" for s in authority)
