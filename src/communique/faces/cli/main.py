@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import typer
 
-from . import analyze, export, search, show, techniques
+from . import analyze, export, search, show, techniques, train
 
 app = typer.Typer(
     name="communique",
@@ -29,6 +29,7 @@ app.command("search")(search.search)
 app.command("export")(export.export)
 app.command("techniques")(techniques.techniques)
 app.add_typer(techniques.eval_app, name="eval")
+app.add_typer(train.train_app, name="train")
 
 
 @app.callback()

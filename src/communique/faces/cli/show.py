@@ -62,7 +62,7 @@ def show(
     for k in LAYER_STYLE:
         if k in present:
             legend.highlight_words([f"[{k}]"], LAYER_STYLE[k])
-    cats = sorted({s.attrs.get("category") for s in d.spans if s.layer == "technique"} - {None})
+    cats = sorted({str(s.attrs["category"]) for s in d.spans if s.layer == "technique" and s.attrs.get("category")})
     if "technique" in present and cats:
         legend.append("   techniques: ")
         for c in cats:
