@@ -92,7 +92,7 @@ def test_spans_are_whole_words_inside_the_sentences(model):
         assert f.technique in TECHNIQUES
         assert f.evidence["ptc"] in PTC_LABELS and 0 < f.score <= 1
         assert f.source == f"model:{model.version}"
-        assert re.fullmatch(r"model: \S+ \(p=0\.\d\d|p=1\.00\)", f.explanation) or f.explanation.startswith("model: ")
+        assert re.fullmatch(r"model: \S+ \(p=[01]\.\d\d\)", f.explanation), f.explanation
     # the plain news sentence at the end is not propaganda; the loaded ones are
     last = sents[-1]
     assert not any(f.start >= last[0] for f in found)
@@ -156,12 +156,66 @@ def test_long_sentence_is_windowed(model):
 @pytest.mark.skipif(not PTC_DIR.is_dir(), reason="PTC corpus (../shared/data/ptc) not present")
 def test_heldout_quality_gate(model):
     """Held-out 10% of PTC (37 articles), shipped int8 model, official SemEval-2020 Task 11
-    measures. Measured (see MODEL_CARD.md; `communique train techniques --ptc ../shared/data/ptc`):
-    SI P 0.000 R 0.000 F1 0.000, TC micro-F1 0.000. Floors sit just under them."""
+    measures. Measured (MODEL_CARD.md; built by `communique train techniques --ptc
+    ../shared/data/ptc`, seed 13): SI P 0.323 R 0.482 F1 0.387, TC micro-F1 0.646 (fp32:
+    0.380 / 0.655). Floors sit just under them; raise them with a better model, never lower
+    them silently. (Issue targets: SI 0.50, TC 0.62.)"""
     from communique.techniques.ptc import PTC
     from communique.techniques.train import evaluate
 
     ptc = PTC.load(PTC_DIR)
     res = evaluate(model, ptc, ptc.split()[1])
-    assert res["si"]["f1"] >= 0.0
-    assert res["tc"]["micro_f1"] >= 0.0
+    assert res["si"]["f1"] >= 0.38, res["si"]
+    assert res["si"]["precision"] >= 0.31 and res["si"]["recall"] >= 0.47, res["si"]
+    assert res["tc"]["micro_f1"] >= 0.635, res["tc"]["micro_f1"]
+
+
+# ---------------------------------------------------------------- decoding (no model needed)
+
+
+def _segments(text: str):
+    from communique.techniques.model import encode_segments, load_tokenizer
+
+    tok = load_tokenizer(DEFAULT_FOLDER / "tokenizer.json")
+    return encode_segments(tok, text, sentences(text))
+
+
+def _probs(seg, text: str, hot: list[str]):
+    """SI probabilities: 0.9 on the tokens of the ``hot`` words, 0.0 elsewhere."""
+    import numpy as np
+
+    p = np.zeros(len(seg.ids))
+    for m in re.finditer(r"\w+", text):
+        if m.group().lower() in hot:
+            p[(seg.starts < m.end()) & (seg.ends > m.start()) & (seg.starts >= 0)] = 0.9
+    return p
+
+
+def test_decoding_joins_gaps_and_needs_a_confident_word():
+    from communique.techniques.model import Decoding, TextStats, predict_spans
+
+    text = "They are corrupt and vile cowards, said nobody."
+    segs = _segments(text)
+    probs = [_probs(segs[0], text, ["corrupt", "vile", "cowards"])]
+    stats = TextStats(text)
+    got = [(p.start, p.end) for p in predict_spans(segs, probs, Decoding(0.5, 0.0, 0), stats)]
+    assert got == [(9, 16), (21, 33)]  # "corrupt", "vile cowards"
+    got = [(p.start, p.end) for p in predict_spans(segs, probs, Decoding(0.5, 0.0, 1), stats)]
+    assert got == [(9, 33)]  # "corrupt and vile cowards": one word apart, joined
+    assert predict_spans(segs, probs, Decoding(0.5, 0.95, 1), stats) == []  # no word reaches 0.95
+
+
+def test_decoding_marks_the_other_occurrences_of_a_repeated_phrase():
+    from communique.techniques.model import Decoding, TextStats, predict_spans
+
+    text = "The Corrupt Cowards lied.\nWe know the corrupt cowards.\nCorrupt, yes."
+    segs = _segments(text)
+    probs = [_probs(segs[0], text, ["corrupt", "cowards"]), _probs(segs[1], text, []), _probs(segs[2], text, [])]
+    stats = TextStats(text)
+    found = predict_spans(segs, probs, Decoding(0.5, 0.0, 0, repeat_min=0.3), stats)
+    assert [(p.start, p.end, p.repeat_of) for p in found] == [(4, 19, None), (38, 53, (4, 19))]
+    # only for phrases of two words or more, and only when switched on
+    assert len(predict_spans(segs, probs, Decoding(0.5, 0.0, 0, repeat_min=2.0), stats)) == 1
+    # and only inside the sentences that were given
+    found = predict_spans(segs[:1], probs[:1], Decoding(0.5, 0.0, 0, repeat_min=0.3), stats)
+    assert [(p.start, p.end) for p in found] == [(4, 19)]

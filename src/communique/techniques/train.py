@@ -67,9 +67,9 @@ def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def score_si(pred: dict[str, list[tuple[int, int]]], gold: dict[str, list[tuple[int, int]]]) -> dict[str, float]:
-    """SI precision/recall/F1 with partial credit (C(s,t,h) = |s∩t|/h), as the official
-    scorer: overlapping spans of one article are merged first; articles absent from ``pred``
-    have no predicted span."""
+    """SI precision/recall/F1 with partial credit (C(s,t,h) = |s∩t|/h): overlapping spans of
+    one article are merged first. The same numbers as ``semeval.score_si`` (checked on the
+    held-out predictions), on plain dicts, for the decoding grid."""
     p_num = r_num = 0.0
     n_pred = n_gold = 0
     for art in set(gold) | set(pred):
@@ -89,23 +89,23 @@ def score_si(pred: dict[str, list[tuple[int, int]]], gold: dict[str, list[tuple[
     return {"precision": p, "recall": r, "f1": f, "predicted": n_pred, "gold": n_gold}
 
 
-def score_tc(pred: Sequence[str], gold: Sequence[str]) -> dict[str, Any]:
-    """TC micro-F1 (every gold span gets exactly one predicted label, so micro-F1 = accuracy),
-    per-label precision/recall/F1 and the confusion table {gold: {pred: n}}."""
-    assert len(pred) == len(gold)
-    ok = sum(p == g for p, g in zip(pred, gold, strict=True))
-    per: dict[str, dict[str, float]] = {}
-    for lab in PTC_LABELS:
-        tp = sum(p == g == lab for p, g in zip(pred, gold, strict=True))
-        np_ = sum(p == lab for p in pred)
-        ng = sum(g == lab for g in gold)
-        pr = tp / np_ if np_ else 0.0
-        rc = tp / ng if ng else 0.0
-        per[lab] = {"precision": pr, "recall": rc, "f1": 2 * pr * rc / (pr + rc) if pr + rc else 0.0, "support": ng}
-    conf: dict[str, dict[str, int]] = defaultdict(dict)
-    for (g, p), n in Counter(zip(gold, pred, strict=True)).items():
-        conf[g][p] = n
-    return {"micro_f1": ok / len(gold) if gold else 0.0, "per_label": per, "confusion": dict(conf), "n": len(gold)}
+def score_tc(pred: Sequence[str], gold: Sequence[str], keys: Sequence[tuple[str, int, int]]) -> dict[str, Any]:
+    """TC with the official measure (``semeval.score_tc``: a span with several gold labels is
+    aligned to agree as often as possible; micro-F1 = accuracy): micro-F1, per-label
+    precision/recall/F1/support over the 14 PTC labels and the confusion {gold: {pred: n}}.
+    ``keys`` are the (article, start, end) of each gold span, in the order of the labels."""
+    from .semeval import score_tc as official
+
+    r = official(
+        [GoldSpan(a, g, s, e) for (a, s, e), g in zip(keys, gold, strict=True)],
+        [GoldSpan(a, p, s, e) for (a, s, e), p in zip(keys, pred, strict=True)],
+    )
+    zero = {"precision": 0.0, "recall": 0.0, "f1": 0.0, "gold": 0}
+    per = {lab: dict(r["per_label"].get(lab, zero)) for lab in PTC_LABELS}
+    for v in per.values():
+        v["support"] = v.pop("gold")
+        v.pop("pred", None)
+    return {"micro_f1": r["f1"], "per_label": per, "confusion": r["confusion"], "n": r["spans"]}
 
 
 def lines(text: str) -> list[tuple[int, int]]:
@@ -170,10 +170,14 @@ def evaluate(model: TechniqueModel, ptc: PTC, ids: Sequence[str], decodings: Seq
             tc_gold += [s.label for s in gs]
             tc_probs.append(model.label_probs(text, sp))
             tc_keys += [(art, s.start, s.end) for s in gs]
+    from .semeval import score_si as official_si
+
+    own = [GoldSpan(art, "", p.start, p.end) for art, (segs, probs, stats) in cache.items() for p in predict_spans(segs, probs, model.decoding, stats)]
+    si = official_si(ptc.spans_of(set(ids)), own)
     return {
-        "si": si_grid[model.decoding],
+        "si": {"precision": si["precision"], "recall": si["recall"], "f1": si["f1"], "predicted": si["pred_spans"], "gold": si["gold_spans"]},
         "si_grid": si_grid,
-        "tc": score_tc(tc_pred, tc_gold),
+        "tc": score_tc(tc_pred, tc_gold, tc_keys),
         "_cache": cache,
         "_tc_probs": np.concatenate(tc_probs) if tc_probs else np.zeros((0, len(PTC_LABELS))),
         "_tc_gold": tc_gold,
@@ -379,7 +383,7 @@ def _tune_tc(res: dict[str, Any], priors: np.ndarray) -> tuple[float, np.ndarray
     best_tau, best_f = 0.0, -1.0
     for tau in PRIOR_TAUS:
         pred = tc_with_bias(res["_tc_probs"], res["_tc_keys"], -tau * np.log(priors))
-        f = score_tc(pred, res["_tc_gold"])["micro_f1"]
+        f = score_tc(pred, res["_tc_gold"], res["_tc_keys"])["micro_f1"]
         if f > best_f + 1e-9:
             best_tau, best_f = tau, f
     return best_tau, -best_tau * np.log(priors), best_f
@@ -775,7 +779,8 @@ Confusion (rows gold, columns predicted, in the order of the rows' numbers):
 
 `TechniqueModel.spans` on the held-out articles, {sp['threads']} ONNX Runtime threads:
 {sp['sentences_per_s']:.0f} sentences/s ({sp['sentences']} sentences in {sp['seconds']} s), measured
-on the machine that trained it. See `benchmarks/techniques_model.py`.
+on the machine that trained it{(': ' + sp['note']) if sp.get('note') else ''}. Re-measure with
+`OMP_NUM_THREADS=2 taskset -c 0,1 python benchmarks/techniques_model.py`.
 
 ## Known limits
 
