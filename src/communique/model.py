@@ -122,6 +122,15 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """Shrink ``[start, end)`` past leading and trailing whitespace (empty if all blank)."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
 def span_order(span: Span) -> tuple[int, int, str, str]:
     return (span.start, -span.end, span.layer, span.label)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
+from ..model import trim
 from ..nlp import ARABIC_CHARS, detect_language, main_script
 from .stage import Stage
 from .work import Work
@@ -66,15 +67,8 @@ def _line_pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
             cur = pos + 1
         pos = text.find("\n", pos + 1, end)
     pieces.append((cur, end))
-    out = []
-    for a, b in pieces:
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
-        if b > a:
-            out.append((a, b))
-    return out
+    trimmed = (trim(text, a, b) for a, b in pieces)
+    return [(a, b) for a, b in trimmed if b > a]
 
 
 def _lang(text: str, fallback: str | None) -> tuple[str | None, float]:

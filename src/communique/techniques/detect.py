@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from ..model import Span
+from ..model import Span, trim
 from . import Finding
 
 log = logging.getLogger(__name__)
@@ -50,12 +50,8 @@ def sentences_of(text: str, spans: Sequence[Span]) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     pos = 0
     for line in text.split("\n"):
-        a, b = pos, pos + len(line)
-        pos = b + 1
-        while a < b and text[a].isspace():
-            a += 1
-        while b > a and text[b - 1].isspace():
-            b -= 1
+        a, b = trim(text, pos, pos + len(line))
+        pos += len(line) + 1
         if b > a:
             out.append((a, b))
     return out
