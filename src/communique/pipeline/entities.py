@@ -346,7 +346,10 @@ def _spacy_candidates(work: Work) -> list[_Cand]:
     title_ev = (work.meta.get("evidence") or {}).get("title")
     if title_ev:
         headings.append((title_ev[0], title_ev[1]))
-    heading_chars = {i for h0, h1 in headings for i in range(h0, h1)}
+
+    def in_heading(pos: int) -> bool:
+        return any(h0 <= pos < h1 for h0, h1 in headings)
+
     for block in work.parsed_blocks():
         assert block.doc is not None
         for ent in block.doc.ents:
@@ -363,7 +366,7 @@ def _spacy_candidates(work: Work) -> list[_Cand]:
             if any(h0 <= a and b <= h1 for h0, h1 in headings):
                 # Title Case headings fool the tagger ("Terrorist", "Regime Bombs the Markets"):
                 # keep a name found in a heading only if it also occurs outside the headings
-                if not any(m.start() not in heading_chars for m in re.finditer(rf"\b{re.escape(s)}\b", work.text)):
+                if all(in_heading(m.start()) for m in re.finditer(rf"\b{re.escape(s)}\b", work.text)):
                     continue
             out.append(_Cand(a, b, ent.label_, "spacy_ner", 3, 0.75, {}))
     return out

@@ -88,14 +88,6 @@ _PRONOUN_SENTENCES = 3
 _LOOKBACK_ENTITIES = 500
 # A quotation of at most this many words with no speaker is a scare quote ("terrorism").
 _SCARE_MAX_WORDS = 3  # "so-called" usage in the samples and corpus is 1-3 words
-_SCRIPTURE_AFTER = re.compile(
-    r"^\W{0,3}\s*[\[(](?:\s*(?:Surah|Surat|Sura|Al[- ]|Aal|Ale|Ali|TMQ|Qur|Quran)|[^\]\)]{0,30}\d+\s*:\s*\d+)",
-    re.I,
-)
-_HADITH_AFTER = re.compile(
-    r"^\W{0,3}\s*[\[(]\s*(?:Sahih\s+)?(?:al-)?(?:Bukhari|Muslim|Tirmidhi|Abu\s+Dawud|Abu\s+Dawood|Nasa'?i|Ibn\s+Majah|Ahmad|Malik|Darimi|Bayhaqi|Tabarani)",
-    re.I,
-)
 
 
 def _find_quotes(dc: _Ctx, block: Block) -> list[tuple[int, int, int, int, bool]]:
@@ -832,7 +824,6 @@ def _run(work: Work) -> None:
                 "open_ended": open_ended,
                 "marks": text[open_at] + (text[close_end - 1] if not open_ended else ""),
             }
-            after = text[close_end : close_end + 40]
             speaker = None
             cite = _citation_after(cites, close_end)
             if cite is not None:
@@ -842,12 +833,7 @@ def _run(work: Work) -> None:
                 speaker = {"QURAN": "Allah", "HADITH": "Prophet Muhammad"}.get(cite.label)
                 if cite.label == "BIBLE":
                     attrs["tradition"] = "bible"
-            elif _SCRIPTURE_AFTER.match(after):
-                attrs.update(kind="scripture", rule="scripture_reference")
-                speaker = "Allah"
-            elif _HADITH_AFTER.match(after):
-                attrs.update(kind="hadith", rule="hadith_reference")
-                speaker = "Prophet Muhammad"
+
             got = _attribute(dc, block, (open_at, c_start, c_end, close_end), attrs)
             evidence, named = got if got is not None else (None, False)
             resolved = attrs.get("speaker") if got is not None else None

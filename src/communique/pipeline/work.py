@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from ..model import Document, Span, doc_id
+from ..model import Document, Span, doc_id, span_order
 
 if TYPE_CHECKING:  # spaCy is a heavy import; only for type checkers
     from spacy.tokens import Doc as SpacyDoc
@@ -96,6 +96,4 @@ class Work:
                 yield b.start, s
 
     def to_document(self) -> Document:
-        return Document(doc_id(self.text), self.text, dict(self.meta), tuple(self.spans)).with_spans(
-            self.spans
-        )
+        return Document(doc_id(self.text), self.text, dict(self.meta), tuple(sorted(self.spans, key=span_order)))
