@@ -33,7 +33,7 @@ KEEP_LABELS = {"PERSON", "ORG", "GPE", "LOC", "NORP", "EVENT", "FAC", "LAW"}
 
 # ---- titles and ranks (longest first inside each alternation is handled by sorting)
 _TITLES_MILITARY = [
-    "Field Marshal", "General", "Gen", "Gen.", "Lieutenant General", "Lt Gen", "Lt. Gen.", "Lt.Gen.",
+    "Field Marshal", "Marshal", "General", "Gen", "Gen.", "Lieutenant General", "Lt Gen", "Lt. Gen.", "Lt.Gen.",
     "Lt-Gen", "Major General", "Maj Gen", "Maj. Gen.", "Maj.Gen.", "Maj-Gen", "Brigadier General",
     "Brig Gen", "Brig. Gen.", "Brigadier", "Brig", "Brig.", "Colonel", "Col", "Col.",
     "Lieutenant Colonel", "Lt Col", "Lt. Col.", "Major", "Maj", "Maj.", "Captain", "Capt", "Capt.",

@@ -10,7 +10,7 @@ from .stage import Stage
 
 
 def _load() -> dict[str, Stage]:
-    from . import citations, dates, entities, header, normalize, parse, quotes, segment, techniques
+    from . import actions, citations, dates, entities, header, normalize, parse, quotes, roles, segment, techniques
 
     ordered = (
         normalize.STAGE,
@@ -21,6 +21,8 @@ def _load() -> dict[str, Stage]:
         dates.STAGE,
         citations.STAGE,
         quotes.STAGE,
+        actions.STAGE,
+        roles.STAGE,
         techniques.STAGE,
     )
     return {s.name: s for s in ordered}
