@@ -292,6 +292,13 @@ class Corpus:
     def stats(self) -> dict[str, Any]:
         return self.store.stats()
 
+    def actor_roles(
+        self, issuer: str | None = None, role: str | None = None, actor: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Who casts whom in which role, one row per (issuer, actor, role): see
+        :meth:`communique.storage.Store.actor_roles` for the fields and filters."""
+        return self.store.actor_roles(issuer=issuer, role=role, actor=actor)
+
     def export(self, fmt: str, out: Any) -> int:
         """Write every document to the text stream ``out`` as ``jsonl`` or ``csv``; returns
         the number of documents written."""

@@ -43,7 +43,7 @@ from ..errors import (
     SpanError,
     StoreError,
 )
-from ..model import Document, Span
+from ..model import LAYERS, Document, Span
 from .migrations import migrate
 from .query import to_fts5
 from .textfold import fold
@@ -59,6 +59,9 @@ BM25_WEIGHTS = (5.0, 1.0)
 #: How long a writer waits for another process's write lock before failing (ms). Writes
 #: are one document each, so waits are short; 30 s only bounds pathological cases.
 BUSY_TIMEOUT_MS = 30_000
+
+#: What ``actor_roles`` reports as the issuer of documents whose issuer is unknown.
+UNKNOWN_ISSUER = "(unknown issuer)"
 
 RUN_STATUSES = frozenset({"running", "done", "interrupted", "failed"})
 PROCESSED_STATUSES = frozenset({"ok", "failed"})
@@ -758,3 +761,97 @@ class Store:
                 "runs": runs,
                 "failures": one("SELECT count(*) FROM failures"),
             }
+
+    # -- actors and roles -------------------------------------------------------------------
+
+    # Role spans with a named actor; {where} and {actor} add the filters. layer = 'role'
+    # (and label = :role) is a search on the spans_layer_label index.
+    _ROLE_SPANS = """
+        WITH r AS (
+            SELECT coalesce(d.issuer, :unknown) AS issuer,
+                   json_extract(s.attrs, '$.actor') AS actor,
+                   json_type(s.attrs, '$.actor') AS actor_type,
+                   json_extract(s.attrs, '$.actor_kind') AS actor_kind,
+                   s.label AS role, s.score AS score, s.doc_id AS doc_id,
+                   d.published AS published
+            FROM spans s JOIN documents d ON d.id = s.doc_id
+            WHERE s.layer = 'role' {where}
+        )
+        SELECT {columns} FROM r WHERE actor_type = 'text' AND actor <> '' {actor}
+    """
+    _ACTOR_ROLES = (
+        "issuer, actor, role, count(*) AS mentions, count(DISTINCT doc_id), max(score),"
+        " min(published), max(published)",
+        " GROUP BY issuer, actor, role ORDER BY mentions DESC, actor, issuer, role",
+    )
+    _ACTOR_KINDS = (
+        "issuer, actor, role, actor_kind, count(*)",
+        " AND actor_kind IS NOT NULL GROUP BY issuer, actor, role, actor_kind",
+    )
+
+    def actor_roles(
+        self, issuer: str | None = None, role: str | None = None, actor: str | None = None
+    ) -> list[dict]:
+        """Who casts whom in which role: role spans aggregated per (issuer, actor, role).
+
+        Each row: ``issuer`` (``UNKNOWN_ISSUER`` for documents without one), ``actor``
+        (``attrs.actor`` of the role spans), ``actor_kind``, ``role`` (the span label),
+        ``mentions`` (role spans), ``documents`` (distinct documents), ``score`` (highest),
+        ``first``/``last`` (earliest and latest ``published``; None when no document has a
+        date). Sorted by mentions (most first), then actor, issuer and role. Spans without
+        an actor name are left out.
+
+        Filters: ``issuer`` and ``actor`` match whole names, ignoring ASCII case
+        (``UNKNOWN_ISSUER`` selects documents without an issuer); ``role`` must be a label
+        of the role layer, else QueryError (E300).
+        """
+        params: dict[str, Any] = {"unknown": UNKNOWN_ISSUER}
+        where = ""
+        if role is not None:
+            if role not in LAYERS["role"]:
+                raise QueryError(
+                    E_QUERY,
+                    f"unknown role {role!r}; roles are: {', '.join(sorted(LAYERS['role']))}",
+                )
+            where += " AND s.label = :role"
+            params["role"] = role
+        if issuer is not None:
+            where += " AND coalesce(d.issuer, :unknown) = :issuer COLLATE NOCASE"
+            params["issuer"] = issuer
+        actor_cond = ""
+        if actor is not None:
+            actor_cond = " AND actor = :actor COLLATE NOCASE"
+            params["actor"] = actor
+        with self._read() as conn:
+            rows = conn.execute(
+                self._ROLE_SPANS.format(
+                    columns=self._ACTOR_ROLES[0], where=where, actor=actor_cond
+                ) + self._ACTOR_ROLES[1],
+                params,
+            ).fetchall()
+            kind_rows = conn.execute(
+                self._ROLE_SPANS.format(
+                    columns=self._ACTOR_KINDS[0], where=where, actor=actor_cond
+                ) + self._ACTOR_KINDS[1],
+                params,
+            ).fetchall()
+        # the kind most of a group's spans give; ties go to the alphabetically first
+        kinds: dict[tuple, tuple[int, str]] = {}
+        for iss, act, rol, kind, n in kind_rows:
+            best = kinds.get((iss, act, rol))
+            if best is None or (-n, str(kind)) < (-best[0], best[1]):
+                kinds[iss, act, rol] = (n, str(kind))
+        return [
+            {
+                "issuer": iss,
+                "actor": act,
+                "actor_kind": kinds[iss, act, rol][1] if (iss, act, rol) in kinds else None,
+                "role": rol,
+                "mentions": mentions,
+                "documents": documents,
+                "score": score,
+                "first": first,
+                "last": last,
+            }
+            for iss, act, rol, mentions, documents, score, first, last in rows
+        ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import typer
 
-from . import analyze, export, search, show, techniques, train
+from . import actors, analyze, export, network, search, show, techniques, train
 
 app = typer.Typer(
     name="communique",
@@ -27,6 +27,8 @@ app.command("analyze")(analyze.analyze)
 app.command("show")(show.show)
 app.command("search")(search.search)
 app.command("export")(export.export)
+app.command("actors")(actors.actors)
+app.command("network")(network.network)
 app.command("techniques")(techniques.techniques)
 app.add_typer(techniques.eval_app, name="eval")
 app.add_typer(train.train_app, name="train")
