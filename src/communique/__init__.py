@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from . import framing as framing  # noqa: PLC0414 - communique.framing.summary(doc)
 from .corpus import Corpus, RunSummary, analyze
 from .corpus import open as open  # noqa: PLC0414 - re-export under the public name
 from .errors import CommuniqueError

@@ -163,6 +163,12 @@ class Document:
             key=span_order,
         )
 
+    def framing(self) -> Any:
+        """Actor → roles (counts, strongest evidence) and calls to action: :func:`communique.framing.summary`."""
+        from .framing import summary
+
+        return summary(self)
+
     def surface(self, span: Span) -> str:
         return self.text[span.start : span.end]
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +23,16 @@ from typing import Any
 
 from ..model import LAYERS, Document
 
-ROLES: tuple[str, ...] = ("enemy", "traitor", "ally", "victim", "authority", "in_group", "out_group", "leader")
+ROLES: tuple[str, ...] = (
+    "enemy",
+    "traitor",
+    "ally",
+    "victim",
+    "authority",
+    "in_group",
+    "out_group",
+    "leader",
+)
 assert set(ROLES) == set(LAYERS["role"])
 
 _POSS = re.compile(r"[’']s\b")
@@ -122,7 +130,9 @@ def load(path: str | Path) -> list[dict[str, Any]]:
 def score_document(gold: Mapping[str, Any], doc: Document, report: Report) -> None:
     """Add one document's counts to ``report``."""
     gid = gold.get("id", doc.id)
-    pred_pairs = sorted({(str(s.attrs.get("actor")), s.label) for s in doc.spans if s.layer == "role"})
+    pred_pairs = sorted(
+        {(str(s.attrs.get("actor")), s.label) for s in doc.spans if s.layer == "role"}
+    )
     gold_roles = list(gold.get("roles", []))
     used: set[int] = set()
     unmatched = []
@@ -147,15 +157,40 @@ def score_document(gold: Mapping[str, Any], doc: Document, report: Report) -> No
     for i, g in enumerate(gold_roles):
         if i not in used:
             report.roles[g["role"]].fn += 1
-            report.errors.append({"doc": gid, "kind": "role_fn", "actor": g["actor"], "role": g["role"], "evidence": g["evidence"]})
+            report.errors.append(
+                {
+                    "doc": gid,
+                    "kind": "role_fn",
+                    "actor": g["actor"],
+                    "role": g["role"],
+                    "evidence": g["evidence"],
+                }
+            )
     calls = [s for s in doc.spans if s.layer == "action"]
-    gold_calls = [(locate(doc.text, g["evidence"], g.get("occurrence", 1)), g) for g in gold.get("actions", [])]
+    gold_calls = [
+        (locate(doc.text, g["evidence"], g.get("occurrence", 1)), g)
+        for g in gold.get("actions", [])
+    ]
     taken: set[int] = set()
     for s in calls:
-        hit = next((i for i, ((a, b), _) in enumerate(gold_calls) if i not in taken and s.start < b and a < s.end), None)
+        hit = next(
+            (
+                i
+                for i, ((a, b), _) in enumerate(gold_calls)
+                if i not in taken and s.start < b and a < s.end
+            ),
+            None,
+        )
         if hit is None:
             report.actions.fp += 1
-            report.errors.append({"doc": gid, "kind": "action_fp", "text": doc.text[s.start : s.end], "action": s.attrs.get("action")})
+            report.errors.append(
+                {
+                    "doc": gid,
+                    "kind": "action_fp",
+                    "text": doc.text[s.start : s.end],
+                    "action": s.attrs.get("action"),
+                }
+            )
             continue
         taken.add(hit)
         report.actions.tp += 1
@@ -163,7 +198,15 @@ def score_document(gold: Mapping[str, Any], doc: Document, report: Report) -> No
         if same_actor(s.attrs.get("addressee"), g.get("addressee")):
             report.addressee_right += 1
         else:
-            report.errors.append({"doc": gid, "kind": "addressee", "pred": s.attrs.get("addressee"), "gold": g.get("addressee"), "action": g["action"]})
+            report.errors.append(
+                {
+                    "doc": gid,
+                    "kind": "addressee",
+                    "pred": s.attrs.get("addressee"),
+                    "gold": g.get("addressee"),
+                    "action": g["action"],
+                }
+            )
         if s.attrs.get("urgency") == g.get("urgency"):
             report.urgency_right += 1
     for i, (_, g) in enumerate(gold_calls):
@@ -172,7 +215,10 @@ def score_document(gold: Mapping[str, Any], doc: Document, report: Report) -> No
             report.errors.append({"doc": gid, "kind": "action_fn", "evidence": g["evidence"]})
 
 
-def evaluate(gold_docs: Iterable[Mapping[str, Any]], analyze: Callable[[str, dict[str, Any]], Document] | None = None) -> Report:
+def evaluate(
+    gold_docs: Iterable[Mapping[str, Any]],
+    analyze: Callable[[str, dict[str, Any]], Document] | None = None,
+) -> Report:
     """Analyse every gold text (with its issuer as metadata) and score it."""
     if analyze is None:
         from ..pipeline import Pipeline

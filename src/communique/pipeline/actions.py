@@ -42,13 +42,37 @@ EXPLAIN = {
     "action.only": "'{cue}' presents the action as the only way",
     "action.call_on": "the author calls on {who} to act",
 }
-SCORES = {"action.imperative": 0.85, "action.modal": 0.8, "action.time_to": 0.85, "action.only": 0.75, "action.call_on": 0.9}
+SCORES = {
+    "action.imperative": 0.85,
+    "action.modal": 0.8,
+    "action.time_to": 0.85,
+    "action.only": 0.75,
+    "action.call_on": 0.9,
+}
 
-_IMPERSONAL = frozenset({"it", "this", "that", "there", "which", "what", "these", "those", "one", "such"})
-_OBJ_DEPS = frozenset({"dobj", "obj", "prt", "neg", "xcomp", "acomp", "attr", "oprd", "dative", "ccomp"})
+_IMPERSONAL = frozenset(
+    {"it", "this", "that", "there", "which", "what", "these", "those", "one", "such"}
+)
+_OBJ_DEPS = frozenset(
+    {"dobj", "obj", "prt", "neg", "xcomp", "acomp", "attr", "oprd", "dative", "ccomp"}
+)
 _MEANS_PREPS = frozenset({"through", "by", "via"})
 _VOCATIVE = re.compile(r"(?:^|[\s,;:!.])(?:O|Oh|Ya)\s+([^,!.;:?\n]{2,80}?)\s*[,!]")
-_LEADING = frozenset({"so", "and", "then", "now", "therefore", "thus", "hence", "today", "brothers", "sisters", "please"})
+_LEADING = frozenset(
+    {
+        "so",
+        "and",
+        "then",
+        "now",
+        "therefore",
+        "thus",
+        "hence",
+        "today",
+        "brothers",
+        "sisters",
+        "please",
+    }
+)
 _PAREN = re.compile(r"\s*\([^)]*\)")
 
 
@@ -73,7 +97,9 @@ class _Doc:
     def __init__(self, work: Work) -> None:
         self.work = work
         self.actors = Actors(work)
-        self.quotes = [(q.start, q.end) for q in work.layer("quote") if q.attrs.get("kind") != "scare"]
+        self.quotes = [
+            (q.start, q.end) for q in work.layer("quote") if q.attrs.get("kind") != "scare"
+        ]
         lex = _lex()
         self.imperatives = frozenset(lex["imperative_verbs"])
         self.call_verbs = frozenset(lex["call_verbs"])
@@ -98,7 +124,9 @@ class _Doc:
         """The verb and what it governs to its right (objects, particles, complements, preps)."""
         toks = [v]
         for c in v.rights:
-            if c.dep_ in ("conj", "cc", "punct", "advcl", "mark", "relcl") or (c.dep_ == "prep" and c.lower_ in _MEANS_PREPS and False):
+            if c.dep_ in ("conj", "cc", "punct", "advcl", "mark", "relcl") or (
+                c.dep_ == "prep" and c.lower_ in _MEANS_PREPS and False
+            ):
                 if c.dep_ == "conj" or c.dep_ == "cc":
                     break
                 if c.dep_ == "punct":
@@ -124,10 +152,14 @@ class _Doc:
             if c.dep_ in ("prt", "neg"):
                 parts.append(c)
             elif c.dep_ in _OBJ_DEPS:
-                parts.extend(t for t in c.subtree if not _under(t, c, ("relcl", "appos", "acl", "advcl")))
+                parts.extend(
+                    t for t in c.subtree if not _under(t, c, ("relcl", "appos", "acl", "advcl"))
+                )
                 has_obj = True
             elif c.dep_ == "prep" and not has_obj:
-                parts.extend(t for t in c.subtree if not _under(t, c, ("relcl", "appos", "acl", "advcl")))
+                parts.extend(
+                    t for t in c.subtree if not _under(t, c, ("relcl", "appos", "acl", "advcl"))
+                )
                 has_obj = True
             elif c.dep_ in ("conj", "cc", "punct"):
                 break
@@ -135,7 +167,12 @@ class _Doc:
             if c.dep_ == "neg":
                 words.insert(0, "not")
         parts.sort(key=lambda t: t.i)
-        words.extend(str(t.text) if (t.pos_ == "PROPN" or self.actors.entity_of(t) is not None) else str(t.lower_) for t in parts)
+        words.extend(
+            str(t.text)
+            if (t.pos_ == "PROPN" or self.actors.entity_of(t) is not None)
+            else str(t.lower_)
+            for t in parts
+        )
         return _tidy(" ".join(words))
 
     def nominal_action(self, n: Any) -> tuple[str, bool] | None:
@@ -156,17 +193,33 @@ class _Doc:
             verb = f"re-{base}" if base else None
         if verb is None:
             return None
-        urgent = any(c.dep_ == "amod" and c.lower_ in ("immediate", "urgent", "swift") for c in list(n.children) + list(first.children))
+        urgent = any(
+            c.dep_ == "amod" and c.lower_ in ("immediate", "urgent", "swift")
+            for c in list(n.children) + list(first.children)
+        )
         obj: list[Any] = []
         for c in n.rights:
             if c.dep_ == "prep" and c.lower_ == "of":
-                obj = [t for t in c.subtree if t.i != c.i and not _under(t, c, ("relcl", "appos", "acl"))]
+                obj = [
+                    t
+                    for t in c.subtree
+                    if t.i != c.i and not _under(t, c, ("relcl", "appos", "acl"))
+                ]
                 break
-        words = [verb] + [str(t.text) if (t.pos_ == "PROPN" or self.actors.entity_of(t) is not None) else str(t.lower_) for t in sorted(obj, key=lambda t: t.i)]
+        words = [verb] + [
+            str(t.text)
+            if (t.pos_ == "PROPN" or self.actors.entity_of(t) is not None)
+            else str(t.lower_)
+            for t in sorted(obj, key=lambda t: t.i)
+        ]
         return _tidy(" ".join(words)), urgent
 
     def np_extent(self, n: Any) -> tuple[Any, Any]:
-        toks = [t for t in n.subtree if not _under(t, n, ("relcl", "appos", "acl", "advcl")) or t.i == n.i]
+        toks = [
+            t
+            for t in n.subtree
+            if not _under(t, n, ("relcl", "appos", "acl", "advcl")) or t.i == n.i
+        ]
         # the hyphen pieces of a split word attach as siblings: take the contiguous run
         first = min(toks, key=lambda t: t.i)
         last = max(toks, key=lambda t: t.i)
@@ -187,11 +240,24 @@ class _Doc:
 
     def urgency(self, sent: Any, base: str, extra_high: bool = False) -> str:
         low = " " + str(sent.text).lower() + " "
-        if extra_high or any(f" {w} " in low or f" {w}," in low or f" {w}!" in low or f" {w}." in low for w in self.high):
+        if extra_high or any(
+            f" {w} " in low or f" {w}," in low or f" {w}!" in low or f" {w}." in low
+            for w in self.high
+        ):
             return "high"
         return base
 
-    def add(self, sent: Any, start: int, end: int, action: str, rule: str, cue: str, urgency: str, addressees: list[Mention]) -> None:
+    def add(
+        self,
+        sent: Any,
+        start: int,
+        end: int,
+        action: str,
+        rule: str,
+        cue: str,
+        urgency: str,
+        addressees: list[Mention],
+    ) -> None:
         if not action or self.in_quote(start):
             return
         for c in self.calls:
@@ -202,7 +268,11 @@ class _Doc:
     # ---- rules
     def run(self) -> None:
         prev_vocative: list[Mention] = []
-        frame = [(g.start, g.end) for g in self.work.layer("segment") if g.label in ("heading", "signoff")]
+        frame = [
+            (g.start, g.end)
+            for g in self.work.layer("segment")
+            if g.label in ("heading", "signoff")
+        ]
         for _, sent in self.work.sents():
             text = str(sent.text).strip()
             if not text or self.in_quote(self.a(sent[0])):
@@ -244,21 +314,44 @@ class _Doc:
         if first is None:
             return
         if first.lower_ in ("o", "oh", "ya"):
-            after = [t for t in sent if t.i > first.i and t.tag_ == "VB" and not any(c.dep_ in ("nsubj", "aux") for c in t.children)]
+            after = [
+                t
+                for t in sent
+                if t.i > first.i
+                and t.tag_ == "VB"
+                and not any(c.dep_ in ("nsubj", "aux") for c in t.children)
+            ]
             verbs = after[:1] or verbs
         cand = verbs[0]
-        if cand.lower_ == "let" and any(c.lower_ in ("there", "it") for c in cand.subtree if c.i == cand.i + 1):
+        if cand.lower_ == "let" and any(
+            c.lower_ in ("there", "it") for c in cand.subtree if c.i == cand.i + 1
+        ):
             return  # "let there be no confusion", "let it be known"
         # "Citizens of Hallum, refuse to pay …": a vocative subject set off by a comma
         subj = [c for c in cand.children if c.dep_ == "nsubj"]
         if subj and cand.tag_ in ("VB", "VBP") and not any(c.dep_ == "aux" for c in cand.children):
             last = max(subj[0].subtree, key=lambda t: t.i)
-            if last.i + 1 < len(sent.doc) and sent.doc[last.i + 1].text == "," and last.i + 2 == cand.i:
+            if (
+                last.i + 1 < len(sent.doc)
+                and sent.doc[last.i + 1].text == ","
+                and last.i + 2 == cand.i
+            ):
                 exclaim = str(sent.text).rstrip().endswith("!")
-                self.emit_verb(sent, cand, "action.imperative", "imperative", self.addressees(subj), "high" if exclaim else "medium")
+                self.emit_verb(
+                    sent,
+                    cand,
+                    "action.imperative",
+                    "imperative",
+                    self.addressees(subj),
+                    "high" if exclaim else "medium",
+                )
                 return
         if cand.lower_ == "let" and any(c.lower_ == "us" for c in cand.children):
-            comp = [c for c in cand.children if c.dep_ in ("ccomp", "xcomp") and c.pos_ in ("VERB", "AUX")]
+            comp = [
+                c
+                for c in cand.children
+                if c.dep_ in ("ccomp", "xcomp") and c.pos_ in ("VERB", "AUX")
+            ]
             if comp:
                 self.emit_verb(sent, comp[0], "action.imperative", "let us", vocative, "medium")
             return
@@ -268,10 +361,23 @@ class _Doc:
             cand.tag_ == "VB"
             and not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in cand.children)
             and not any(c.dep_ == "aux" and c.lower_ not in ("do",) for c in cand.children)
-            and (cand.i == first.i or first.lower_ in ("o", "oh", "ya") or cand.i - first.i <= 1 or first.dep_ in ("npadvmod", "intj", "advmod"))
+            and (
+                cand.i == first.i
+                or first.lower_ in ("o", "oh", "ya")
+                or cand.i - first.i <= 1
+                or first.dep_ in ("npadvmod", "intj", "advmod")
+            )
         )
-        if not is_imp and cand.i == first.i and lemma(cand) in self.imperatives and cand.pos_ in ("VERB", "PROPN", "NOUN") and cand.tag_ in ("VB", "NNP", "NN"):
-            is_imp = not any(c.dep_ in ("nsubj",) for c in cand.children) and str(sent.text).rstrip().endswith("!")
+        if (
+            not is_imp
+            and cand.i == first.i
+            and lemma(cand) in self.imperatives
+            and cand.pos_ in ("VERB", "PROPN", "NOUN")
+            and cand.tag_ in ("VB", "NNP", "NN")
+        ):
+            is_imp = not any(c.dep_ in ("nsubj",) for c in cand.children) and str(
+                sent.text
+            ).rstrip().endswith("!")
         if not is_imp:
             return
         exclaim = str(sent.text).rstrip().endswith("!")
@@ -280,15 +386,33 @@ class _Doc:
                 continue
             if any(c.dep_ == "nsubj" for c in v.children) and v.i != cand.i:
                 continue
-            self.emit_verb(sent, v, "action.imperative", "imperative", vocative, "high" if exclaim else "medium")
+            self.emit_verb(
+                sent,
+                v,
+                "action.imperative",
+                "imperative",
+                vocative,
+                "high" if exclaim else "medium",
+            )
 
-    def emit_verb(self, sent: Any, v: Any, rule: str, cue: str, addressees: list[Mention], base: str) -> None:
+    def emit_verb(
+        self, sent: Any, v: Any, rule: str, cue: str, addressees: list[Mention], base: str
+    ) -> None:
         first, last = self.verb_extent(v)
         # "Do not …": the span starts at "do"
         for c in v.lefts:
             if c.lower_ == "do" and c.dep_ == "aux":
                 first = c
-        self.add(sent, self.a(first), self.b(last), self.action_text(v), rule, cue, self.urgency(sent, base), addressees)
+        self.add(
+            sent,
+            self.a(first),
+            self.b(last),
+            self.action_text(v),
+            rule,
+            cue,
+            self.urgency(sent, base),
+            addressees,
+        )
 
     def modal(self, sent: Any) -> None:
         for v in sent:
@@ -302,18 +426,29 @@ class _Doc:
                     cue = str(c.lower_)
             head_verb = v
             if cue is None and lemma(v) in ("have", "need", "ought"):
-                xc = [c for c in v.children if c.dep_ == "xcomp" and any(g.lower_ == "to" for g in c.children)]
+                xc = [
+                    c
+                    for c in v.children
+                    if c.dep_ == "xcomp" and any(g.lower_ == "to" for g in c.children)
+                ]
                 if xc and v.tag_ in ("VBP", "VBZ", "MD", "VB"):
                     cue = f"{v.lower_} to"
                     head_verb = xc[0]
             if cue is None:
                 continue
-            if any(c.dep_ == "aux" and c.lower_ in ("have", "had") for c in head_verb.lefts) and head_verb.tag_ == "VBN":
+            if (
+                any(c.dep_ == "aux" and c.lower_ in ("have", "had") for c in head_verb.lefts)
+                and head_verb.tag_ == "VBN"
+            ):
                 continue  # "must have been planned": a conclusion, not a call
             subj_tok = [c for c in v.children if c.dep_ in ("nsubj", "nsubjpass")]
             if not subj_tok and v.dep_ == "conj":
                 subj_tok = [c for c in v.head.children if c.dep_ in ("nsubj", "nsubjpass")]
-            if not subj_tok or subj_tok[0].lower_ in _IMPERSONAL or subj_tok[0].lower_ in ("i", "he", "she"):
+            if (
+                not subj_tok
+                or subj_tok[0].lower_ in _IMPERSONAL
+                or subj_tok[0].lower_ in ("i", "he", "she")
+            ):
                 continue
             if any(c.dep_ == "nsubjpass" for c in v.children):
                 continue  # "it must be said", "they must be punished": not addressed to anyone here
@@ -335,11 +470,17 @@ class _Doc:
             if not re.search(r"\b(it is|it's|now is|the)\s+(?:high\s+)?time\b|time has come", ctx):
                 continue
             for c in list(t.children) + list(t.head.children):
-                if c.dep_ in ("acl", "relcl", "xcomp", "advcl", "ccomp") and c.pos_ in ("VERB", "AUX") and c.i > t.i:
+                if (
+                    c.dep_ in ("acl", "relcl", "xcomp", "advcl", "ccomp")
+                    and c.pos_ in ("VERB", "AUX")
+                    and c.i > t.i
+                ):
                     self.emit_verb(sent, c, "action.time_to", "it is time to", vocative, "high")
                     for v in conjuncts(c):
                         if v.i != c.i and v.pos_ == "VERB":
-                            self.emit_verb(sent, v, "action.time_to", "it is time to", vocative, "high")
+                            self.emit_verb(
+                                sent, v, "action.time_to", "it is time to", vocative, "high"
+                            )
                     return
 
     def only(self, sent: Any) -> None:
@@ -360,7 +501,16 @@ class _Doc:
                 nom = self.nominal_action(h)
                 if nom is not None:
                     first, last = self.np_extent(h)
-                    self.add(sent, self.a(first), self.b(last), nom[0], "action.only", "only … will", self.urgency(sent, "medium", nom[1]), [])
+                    self.add(
+                        sent,
+                        self.a(first),
+                        self.b(last),
+                        nom[0],
+                        "action.only",
+                        "only … will",
+                        self.urgency(sent, "medium", nom[1]),
+                        [],
+                    )
                 continue
             else:
                 continue
@@ -373,7 +523,12 @@ class _Doc:
                 # "by removing …, abolishing … and by establishing …"
                 for c in prep.children:
                     if c.dep_ == "conj" and c.lower_ in _MEANS_PREPS:
-                        self.means(sent, c, [g for g in c.children if g.dep_ in ("pobj", "pcomp")], addressees)
+                        self.means(
+                            sent,
+                            c,
+                            [g for g in c.children if g.dep_ in ("pobj", "pcomp")],
+                            addressees,
+                        )
 
     def means(self, sent: Any, prep: Any, objs: list[Any], addressees: list[Mention]) -> None:
         cue = f"only … {prep.lower_}"
@@ -383,10 +538,24 @@ class _Doc:
                 if g.tag_ != "VBG":
                     # "…, abolishing democracy and by establishing Khilafah"
                     if g.dep_ == "conj" and g.lower_ in _MEANS_PREPS:
-                        self.means(sent, g, [c for c in g.children if c.dep_ in ("pobj", "pcomp")], addressees)
+                        self.means(
+                            sent,
+                            g,
+                            [c for c in g.children if c.dep_ in ("pobj", "pcomp")],
+                            addressees,
+                        )
                     continue
                 first, last = self.verb_extent(g)
-                self.add(sent, self.a(first), self.b(last), self.action_text(g), "action.only", cue, self.urgency(sent, "medium"), addressees)
+                self.add(
+                    sent,
+                    self.a(first),
+                    self.b(last),
+                    self.action_text(g),
+                    "action.only",
+                    cue,
+                    self.urgency(sent, "medium"),
+                    addressees,
+                )
             return
         # nominal: possibly split by the tokenizer into several pobj pieces (re - establishment)
         head = objs[-1]
@@ -396,14 +565,31 @@ class _Doc:
         first = min(self.np_extent(o)[0] for o in objs)
         last = max(self.np_extent(o)[1] for o in objs)
         # "the immediate re-establishment of the Khilafah (Caliphate) on the method …": keep the NP
-        self.add(sent, self.a(first), self.b(last), nom[0], "action.only", cue, self.urgency(sent, "medium", nom[1]), addressees)
+        self.add(
+            sent,
+            self.a(first),
+            self.b(last),
+            nom[0],
+            "action.only",
+            cue,
+            self.urgency(sent, "medium", nom[1]),
+            addressees,
+        )
 
     def call_on(self, sent: Any) -> None:
         for v in sent:
-            if lemma(v) not in self.call_verbs or v.pos_ != "VERB" or v.tag_ not in ("VBP", "VBZ", "VB"):
+            if (
+                lemma(v) not in self.call_verbs
+                or v.pos_ != "VERB"
+                or v.tag_ not in ("VBP", "VBZ", "VB")
+            ):
                 continue
             subj = [c for c in v.children if c.dep_ == "nsubj"]
-            if not subj or subj[0].lower_ not in ("we", "i") and self.actors.mention(subj[0]) is None:
+            if (
+                not subj
+                or subj[0].lower_ not in ("we", "i")
+                and self.actors.mention(subj[0]) is None
+            ):
                 continue
             if subj[0].lower_ not in ("we", "i"):
                 issuer = str(self.work.meta.get("issuer") or "").lower()
@@ -427,13 +613,37 @@ class _Doc:
                 elif c.dep_ in ("xcomp", "ccomp") and c.pos_ in ("VERB", "AUX"):
                     comp = c
                     who.extend(g for g in c.children if g.dep_ == "nsubj")
-            if comp is None or not who or (lemma(comp) == "be" and not any(g.lower_ == "to" for g in comp.children)):
+            if (
+                comp is None
+                or not who
+                or (lemma(comp) == "be" and not any(g.lower_ == "to" for g in comp.children))
+            ):
                 continue
-            base = "low" if lemma(v) in ("invite", "ask", "encourage", "request") else "high" if lemma(v) == "demand" else "medium"
-            self.emit_verb(sent, comp, "action.call_on", f"{subj[0].lower_} {v.lower_}", self.addressees(who), base)
+            base = (
+                "low"
+                if lemma(v) in ("invite", "ask", "encourage", "request")
+                else "high"
+                if lemma(v) == "demand"
+                else "medium"
+            )
+            self.emit_verb(
+                sent,
+                comp,
+                "action.call_on",
+                f"{subj[0].lower_} {v.lower_}",
+                self.addressees(who),
+                base,
+            )
             for v2 in conjuncts(comp):
                 if v2.i != comp.i and v2.pos_ == "VERB":
-                    self.emit_verb(sent, v2, "action.call_on", f"{subj[0].lower_} {v.lower_}", self.addressees(who), base)
+                    self.emit_verb(
+                        sent,
+                        v2,
+                        "action.call_on",
+                        f"{subj[0].lower_} {v.lower_}",
+                        self.addressees(who),
+                        base,
+                    )
 
 
 def _under(t: Any, root: Any, deps: tuple[str, ...]) -> bool:
@@ -473,7 +683,9 @@ def _run(work: Work) -> None:
                 names.append(m.canonical)
                 spans.append([m.start, m.end])
         who = " and ".join(names) if names else None
-        explain = EXPLAIN[c.rule].format(cue=c.cue, who=who or "the reader", to=f" ({who})" if who else "")
+        explain = EXPLAIN[c.rule].format(
+            cue=c.cue, who=who or "the reader", to=f" ({who})" if who else ""
+        )
         attrs = {
             "action": c.action,
             "addressee": who,
@@ -484,7 +696,15 @@ def _run(work: Work) -> None:
             "rule": c.rule,
             "explanation": explain,
         }
-        work.add(c.start, c.end, "action", "CALL_TO_ACTION", source=f"rule:{c.rule}@{VERSION}", score=c.score, attrs=attrs)
+        work.add(
+            c.start,
+            c.end,
+            "action",
+            "CALL_TO_ACTION",
+            source=f"rule:{c.rule}@{VERSION}",
+            score=c.score,
+            attrs=attrs,
+        )
 
 
 STAGE = Stage(

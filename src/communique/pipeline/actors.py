@@ -31,7 +31,9 @@ from .work import Block, Work
 
 @functools.cache
 def lexicon() -> dict[str, Any]:
-    data = resources.files("communique.resources").joinpath("framing/lexicon.json").read_text("utf-8")
+    data = (
+        resources.files("communique.resources").joinpath("framing/lexicon.json").read_text("utf-8")
+    )
     lex: dict[str, Any] = json.loads(data)
     return lex
 
@@ -66,7 +68,9 @@ def evaluative() -> frozenset[str]:
 
 FIRST_PLURAL = frozenset({"we", "us", "our", "ours", "ourselves"})
 _POSS_PRONOUNS = frozenset({"our", "their", "his", "her", "its", "my", "your", "thy", "whose"})
-_LEFT_DEPS = frozenset({"det", "amod", "compound", "nmod", "nummod", "poss", "predet", "quantmod", "advmod"})
+_LEFT_DEPS = frozenset(
+    {"det", "amod", "compound", "nmod", "nummod", "poss", "predet", "quantmod", "advmod"}
+)
 _QUAL_PREPS = frozenset({"of", "in", "from"})
 _SKIP_TEXT = frozenset({",", "(", ")", '"', "“", "”", "'", "‘", "’", "«", "»", "'s", "’s", "-"})
 # spaCy's small model tags plural group nouns and some common nouns as PROPN in headlines
@@ -158,10 +162,17 @@ class Actors:
             return None
         lem = lemma(tok)
         ent = self.entity_of(tok)
-        if lem in collective_heads() or (ent is not None and ent.label == "NORP" and _has_of(tok) and low in _PEOPLE_NORP):
+        if lem in collective_heads() or (
+            ent is not None and ent.label == "NORP" and _has_of(tok) and low in _PEOPLE_NORP
+        ):
             col = self._collective(tok, lem)
             if col is not None:
-                if ent is not None and not col.core and not col.qualifier and ent.label in ("ORG", "NORP", "GPE"):
+                if (
+                    ent is not None
+                    and not col.core
+                    and not col.qualifier
+                    and ent.label in ("ORG", "NORP", "GPE")
+                ):
                     # "the Ummah", "the Muslims": the entity name is the actor
                     return self._entity_mention(ent, tok)
                 return col
@@ -200,7 +211,9 @@ class Actors:
                 ent = self.entity_of(pobj[0])
                 people = lem not in institution_heads()
                 if ent is not None and ent.label in ("GPE", "LOC", "NORP", "ORG", "FAC"):
-                    qualifier = str(ent.attrs.get("canonical") or self.work.text[ent.start : ent.end])
+                    qualifier = str(
+                        ent.attrs.get("canonical") or self.work.text[ent.start : ent.end]
+                    )
                     qual_toks = [child, *pobj[0].subtree]
                 elif people and child.lower_ == "of":
                     qual_toks = [child, *pobj[0].subtree]
@@ -208,8 +221,14 @@ class Actors:
                 if qual_toks:
                     # the qualifier's own relative clauses or appositions are not part of the name
                     keep_conj = people and child.lower_ == "of"
-                    deps = ("relcl", "appos", "acl") if keep_conj else ("relcl", "appos", "acl", "conj", "cc")
-                    qual_toks = [child] + [t for t in pobj[0].subtree if not _under(t, pobj[0], deps)]
+                    deps = (
+                        ("relcl", "appos", "acl")
+                        if keep_conj
+                        else ("relcl", "appos", "acl", "conj", "cc")
+                    )
+                    qual_toks = [child] + [
+                        t for t in pobj[0].subtree if not _under(t, pobj[0], deps)
+                    ]
         keep_sorted = sorted(set(keep), key=lambda t: t.i)
         words: list[str] = []
         core: list[str] = []
@@ -219,7 +238,14 @@ class Actors:
             tl = str(t.lower_)
             tlem = lemma(t)
             if t.i == head.i:
-                words.append(lem if lem in role_noun_index() and t.pos_ != "PROPN" or lem in role_noun_index() and lem != str(t.lower_) else _form(t, self))
+                words.append(
+                    lem
+                    if lem in role_noun_index()
+                    and t.pos_ != "PROPN"
+                    or lem in role_noun_index()
+                    and lem != str(t.lower_)
+                    else _form(t, self)
+                )
                 continue
             if t.is_punct or t.text in _SKIP_TEXT or t.dep_ == "case":
                 continue
@@ -246,7 +272,11 @@ class Actors:
             if tlem in role_noun_index() and t.dep_ in ("compound", "nmod", "amod"):
                 signals.add(f"role:{role_noun_index()[tlem]}")
                 continue
-            if (tl in role_adj_index() or tlem in role_adj_index()) and t.dep_ in ("amod", "conj", "cc"):
+            if (tl in role_adj_index() or tlem in role_adj_index()) and t.dep_ in (
+                "amod",
+                "conj",
+                "cc",
+            ):
                 signals.add(f"adj:{role_adj_index().get(tl) or role_adj_index()[tlem]}")
                 continue
             if tl in evaluative() or t.dep_ == "advmod":
@@ -260,8 +290,11 @@ class Actors:
         while words and words[0].lower() in ("and", "or", "&"):
             words.pop(0)
         if qual_toks:
-            qwords = [_form(t, self) for t in sorted(set(qual_toks), key=lambda t: t.i)
-                      if not t.is_punct and t.text not in _SKIP_TEXT and str(t.lower_) not in evaluative()]
+            qwords = [
+                _form(t, self)
+                for t in sorted(set(qual_toks), key=lambda t: t.i)
+                if not t.is_punct and t.text not in _SKIP_TEXT and str(t.lower_) not in evaluative()
+            ]
             words.extend(qwords)
         elif owner is not None:
             qualifier = owner
@@ -273,18 +306,32 @@ class Actors:
             name = f"{quant} {name}"
         elif head.pos_ != "PROPN" or lem in collective_heads() or str(head.lower_) in _PEOPLE_NORP:
             name = "the " + name if not name.lower().startswith("the ") else name
-        span_toks = [t for t in keep_sorted if not t.is_punct] + [t for t in qual_toks if not t.is_punct]
+        span_toks = [t for t in keep_sorted if not t.is_punct] + [
+            t for t in qual_toks if not t.is_punct
+        ]
         span_toks.sort(key=lambda t: t.i)
         start = self.abs_start(span_toks[0]) if span_toks else self.abs_start(head)
         end = self.abs_end(span_toks[-1]) if span_toks else self.abs_end(head)
         return Mention(
-            start, end, name, "COLLECTIVE", head, tuple(core), qualifier if qual_toks or owner else None, signals, lem
+            start,
+            end,
+            name,
+            "COLLECTIVE",
+            head,
+            tuple(core),
+            qualifier if qual_toks or owner else None,
+            signals,
+            lem,
         )
 
     # ---- document-level canonicalization
     def finalize(self) -> None:
         """Merge collective names within the document (see the module docstring)."""
-        cols = [m for m in self.mentions if m.kind == "COLLECTIVE" and m.head_lemma in institution_heads()]
+        cols = [
+            m
+            for m in self.mentions
+            if m.kind == "COLLECTIVE" and m.head_lemma in institution_heads()
+        ]
         by_head: dict[str, list[Mention]] = {}
         for m in cols:
             by_head.setdefault(m.head_lemma, []).append(m)
@@ -292,7 +339,11 @@ class Actors:
             cores = Counter(m.core for m in group)
             # shorter core → the most frequent core that contains it
             core_map: dict[tuple[str, ...], tuple[str, ...]] = {}
-            plain = {m.core for m in group if not m.qualifier and not any(w[:1].isupper() for w in m.canonical.split()[1:])}
+            plain = {
+                m.core
+                for m in group
+                if not m.qualifier and not any(w[:1].isupper() for w in m.canonical.split()[1:])
+            }
             for c in cores:
                 if c not in plain:
                     continue
@@ -366,7 +417,9 @@ def conjuncts(tok: Any) -> Iterator[Any]:
             yield from conjuncts(c)
 
 
-def phrase_extent(tok: Any, stop_deps: Iterable[str] = ("relcl", "appos", "acl", "punct", "cc", "conj", "advcl")) -> tuple[Any, Any]:
+def phrase_extent(
+    tok: Any, stop_deps: Iterable[str] = ("relcl", "appos", "acl", "punct", "cc", "conj", "advcl")
+) -> tuple[Any, Any]:
     """First and last token of ``tok``'s phrase.
 
     ``stop_deps`` are left out at the top (the phrase's own clauses and coordinated
@@ -395,11 +448,11 @@ def phrase_extent(tok: Any, stop_deps: Iterable[str] = ("relcl", "appos", "acl",
     while j + 1 in idx:
         j += 1
     last = tok.doc[j]
-    while last.i > first.i and last.is_punct and last.text not in ")”\"»":
+    while last.i > first.i and last.is_punct and last.text not in ')”"»':
         last = tok.doc[last.i - 1]
-    while first.i < last.i and first.is_punct and first.text not in "(“\"«":
+    while first.i < last.i and first.is_punct and first.text not in '(“"«':
         first = tok.doc[first.i + 1]
     span_text = tok.doc[first.i : last.i + 1].text
-    if last.text in ")”\"»" and not any(ch in span_text for ch in "(“\"«"):
+    if last.text in ')”"»' and not any(ch in span_text for ch in '(“"«'):
         last = tok.doc[last.i - 1]
     return first, last

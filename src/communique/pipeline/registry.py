@@ -10,7 +10,19 @@ from .stage import Stage
 
 
 def _load() -> dict[str, Stage]:
-    from . import actions, citations, dates, entities, header, normalize, parse, quotes, roles, segment, techniques
+    from . import (
+        actions,
+        citations,
+        dates,
+        entities,
+        header,
+        normalize,
+        parse,
+        quotes,
+        roles,
+        segment,
+        techniques,
+    )
 
     ordered = (
         normalize.STAGE,

@@ -41,7 +41,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .actors import Actors, Mention, conjuncts, lemma, lexicon, phrase_extent, role_adj_index, role_noun_index
+from .actors import (
+    Actors,
+    Mention,
+    conjuncts,
+    lemma,
+    lexicon,
+    phrase_extent,
+    role_adj_index,
+    role_noun_index,
+)
 from .stage import Stage
 from .work import Work
 
@@ -109,7 +118,9 @@ _IN_PREPS = frozenset({"in", "among", "within", "inside", "amongst", "from"})
 _PASSIVE_SUBJ = frozenset({"nsubjpass"})
 _PRONOUN_SUBJ = frozenset({"they", "he", "she", "it"})
 _RELATIVE = frozenset({"which", "who", "that", "whom"})
-_AGAINST_VERBS = frozenset({"fight", "struggle", "resist", "rise", "stand", "wage", "defend", "march", "revolt", "rebel"})
+_AGAINST_VERBS = frozenset(
+    {"fight", "struggle", "resist", "rise", "stand", "wage", "defend", "march", "revolt", "rebel"}
+)
 _SPEECH_SUBJECT_VERBS = frozenset({
     "claim", "say", "allege", "accuse", "call", "label", "brand", "describe", "declare", "designate", "insist",
     "pretend", "think", "believe", "argue", "propagate", "suggest", "assure", "promise", "consider", "regard",
@@ -149,7 +160,9 @@ class _Doc:
         self.work = work
         self.actors = Actors(work)
         self.found: list[Finding] = []
-        self.quotes = [(q.start, q.end) for q in work.layer("quote") if q.attrs.get("kind") != "scare"]
+        self.quotes = [
+            (q.start, q.end) for q in work.layer("quote") if q.attrs.get("kind") != "scare"
+        ]
         self.harm_verbs = _harm_verbs()
         self.harm_nouns = _harm_nouns()
         self.help_verbs = frozenset(lexicon()["help_verbs"])
@@ -160,7 +173,9 @@ class _Doc:
         self.teach_verbs = frozenset(lexicon()["teach_verbs"])
         self.lead_verbs = frozenset(lexicon()["lead_verbs"])
         self.authority_heads = frozenset(lexicon()["authority_heads"])
-        self.frame = [(g.start, g.end) for g in work.layer("segment") if g.label in ("heading", "signoff")]
+        self.frame = [
+            (g.start, g.end) for g in work.layer("segment") if g.label in ("heading", "signoff")
+        ]
 
     # ---- helpers
     def in_quote(self, tok: Any) -> bool:
@@ -173,7 +188,15 @@ class _Doc:
     def phrase(self, tok: Any) -> tuple[int, int]:
         return self.span_of(*phrase_extent(tok))
 
-    def add(self, m: Mention | None, role: str, rule: str, cue: str, ev: tuple[int, int], score: float | None = None) -> None:
+    def add(
+        self,
+        m: Mention | None,
+        role: str,
+        rule: str,
+        cue: str,
+        ev: tuple[int, int],
+        score: float | None = None,
+    ) -> None:
         if m is None or m.is_we or "negated" in m.signals:
             return
         if role == "ally" and "so-called" in m.signals:
@@ -250,9 +273,17 @@ class _Doc:
     def role_noun_targets(self, t: Any) -> list[tuple[Mention, str]]:
         """Actors a role noun attaches to by apposition, modifier or an 'in' phrase."""
         out: list[tuple[Mention, str]] = []
-        if t.dep_ == "appos" or (t.dep_ == "conj" and _comma_before(t) and not any(c.dep_ == "cc" for c in t.head.children)):
+        if t.dep_ == "appos" or (
+            t.dep_ == "conj"
+            and _comma_before(t)
+            and not any(c.dep_ == "cc" for c in t.head.children)
+        ):
             # the parser often reads "US, the so-called ally," as a coordination
-            out.extend((m, "role.apposition") for m in self.mentions_of(t.head) if m.kind != "COLLECTIVE" or t.dep_ == "appos")
+            out.extend(
+                (m, "role.apposition")
+                for m in self.mentions_of(t.head)
+                if m.kind != "COLLECTIVE" or t.dep_ == "appos"
+            )
         for c in t.children:
             if c.dep_ == "appos":
                 out.extend((m, "role.apposition") for m in self.mentions_of(c))
@@ -264,7 +295,11 @@ class _Doc:
                 for p in c.children:
                     if p.dep_ == "pobj":
                         # "traitors in the leadership", not "crusaders in Afghanistan" (a place)
-                        out.extend((m, "role.prep") for m in self.mentions_of(p) if m.kind not in ("GPE", "LOC", "FAC"))
+                        out.extend(
+                            (m, "role.prep")
+                            for m in self.mentions_of(p)
+                            if m.kind not in ("GPE", "LOC", "FAC")
+                        )
         if t.dep_ in ("compound", "nmod") and t.head.pos_ in ("NOUN", "PROPN"):
             out.extend((m, "role.modifier") for m in self.mentions_of(t.head))
         return out
@@ -279,7 +314,9 @@ class _Doc:
                 if tok.pos_ in ("NOUN", "PROPN") and lem in role_noun_index():
                     self.role_noun(tok, role_noun_index()[lem])
                 low = str(tok.lower_)
-                if tok.dep_ in ("amod", "acomp") and (low in role_adj_index() or lem in role_adj_index()):
+                if tok.dep_ in ("amod", "acomp") and (
+                    low in role_adj_index() or lem in role_adj_index()
+                ):
                     self.role_adj(tok, role_adj_index().get(low) or role_adj_index()[lem])
                 if tok.pos_ == "VERB":
                     if lem in self.harm_verbs:
@@ -302,7 +339,13 @@ class _Doc:
                     self.we_are(tok)
                 if low == "grateful" and tok.dep_ == "acomp":
                     self.thanked(tok)
-                if low == "one" and tok.dep_ in ("attr", "acomp") or low == "of" and tok.dep_ == "prep" and tok.head.lemma_ == "be":
+                if (
+                    low == "one"
+                    and tok.dep_ in ("attr", "acomp")
+                    or low == "of"
+                    and tok.dep_ == "prep"
+                    and tok.head.lemma_ == "be"
+                ):
                     self.not_us(tok)
         self.issuer_self()
         self.authority_quotes()
@@ -323,7 +366,10 @@ class _Doc:
         A cue the author marks as its own voice ("our arch rival", "the so-called ally") is
         never reported.
         """
-        if any(c.dep_ in ("poss", "amod", "advmod") and c.lower_ in ("our", "so-called", "called") for c in tok.children):
+        if any(
+            c.dep_ in ("poss", "amod", "advmod") and c.lower_ in ("our", "so-called", "called")
+            for c in tok.children
+        ):
             return False
         t = tok
         for _ in range(8):
@@ -350,7 +396,10 @@ class _Doc:
         if self.negated(t) or self.reported(t):
             return
         cue = str(t.text)
-        if role == "ally" and any(c.lower_ in ("so-called", "called", "supposed", "alleged", "self-styled") for c in t.children):
+        if role == "ally" and any(
+            c.lower_ in ("so-called", "called", "supposed", "alleged", "self-styled")
+            for c in t.children
+        ):
             role = "out_group"  # "the so-called ally": the text denies the claimed role
         ev = self.phrase(t)
         targets = self.role_noun_targets(t)
@@ -359,7 +408,14 @@ class _Doc:
         if t.dep_ in ("attr", "acomp", "oprd") and lemma(t.head) in _COPULAS:
             subs, via_pron = self.subjects(t.head)
             for m in subs:
-                self.add(m, role, "role.copula", cue, ev, SCORES["role.copula"] * (0.85 if via_pron else 1))
+                self.add(
+                    m,
+                    role,
+                    "role.copula",
+                    cue,
+                    ev,
+                    SCORES["role.copula"] * (0.85 if via_pron else 1),
+                )
             targets = [x for x in targets if x[1] != "role.apposition"]
         if t.dep_ == "nsubj" and lemma(t.head) in _COPULAS and not self.negated(t.head):
             # "Our teacher in these matters is the poet Ilse Marrow"
@@ -378,23 +434,54 @@ class _Doc:
                             self.add(m, "in_group", "role.enemy_of", cue, ev)
                         elif role == "victim":
                             self.add(m, "enemy", "role.enemy_of", cue, ev, 0.6)
-        of_group = t.dep_ == "pobj" and t.head.lower_ == "of" and lemma(t.head.head) in ("people", "army", "force", "nation", "camp", "party", "host")
-        if lemma(t) in ("brother", "sister") and any(c.dep_ == "poss" and c.lower_ in ("my", "our") for c in t.children) and t.i - t.sent.start <= 1:
+        of_group = (
+            t.dep_ == "pobj"
+            and t.head.lower_ == "of"
+            and lemma(t.head.head) in ("people", "army", "force", "nation", "camp", "party", "host")
+        )
+        if (
+            lemma(t) in ("brother", "sister")
+            and any(c.dep_ == "poss" and c.lower_ in ("my", "our") for c in t.children)
+            and t.i - t.sent.start <= 1
+        ):
             # "My brothers and sisters, the faithful of Ostrel, …": the congregation addressed
             role = "in_group"
             targets = [(m, r) for m, r in targets]
         generic = role in ("ally", "leader", "authority") or lemma(t) in ("brother", "sister")
-        if not targets and not of_group and not generic and t.dep_ not in ("attr", "acomp", "oprd", "compound", "nmod", "appos"):
+        if (
+            not targets
+            and not of_group
+            and not generic
+            and t.dep_ not in ("attr", "acomp", "oprd", "compound", "nmod", "appos")
+        ):
             self_m = self.actors.mention(t)
             if self_m is not None:
                 self.add(self_m, role, "role.self", cue, ev)
         # "the people of Kufr": a group defined by a role word
         if t.dep_ == "pobj" and t.head.lower_ == "of" and t.head.head.pos_ in ("NOUN", "PROPN"):
             owner = t.head.head
-            if lemma(owner) in ("people", "land", "army", "armies", "force", "nation", "camp", "party", "host"):
-                m = self.actors.mention(owner)
-                if m is not None and lemma(owner) in ("people", "army", "force", "nation", "camp", "party", "host"):
-                    self.add(m, role, "role.self", cue, self.phrase(owner))
+            if lemma(owner) in (
+                "people",
+                "land",
+                "army",
+                "armies",
+                "force",
+                "nation",
+                "camp",
+                "party",
+                "host",
+            ):
+                om = self.actors.mention(owner)
+                if om is not None and lemma(owner) in (
+                    "people",
+                    "army",
+                    "force",
+                    "nation",
+                    "camp",
+                    "party",
+                    "host",
+                ):
+                    self.add(om, role, "role.self", cue, self.phrase(owner))
 
     def role_adj(self, adj: Any, role: str) -> None:
         if self.negated(adj) or self.reported(adj):
@@ -403,7 +490,14 @@ class _Doc:
         if adj.dep_ == "acomp" and lemma(adj.head) in _COPULAS:
             subs, via_pron = self.subjects(adj.head)
             for m in subs:
-                self.add(m, role, "role.copula", cue, self.phrase(adj), SCORES["role.copula"] * (0.85 if via_pron else 1))
+                self.add(
+                    m,
+                    role,
+                    "role.copula",
+                    cue,
+                    self.phrase(adj),
+                    SCORES["role.copula"] * (0.85 if via_pron else 1),
+                )
             return
         noun = adj.head
         if noun.pos_ not in ("NOUN", "PROPN") or lemma(noun) in role_noun_index():
@@ -412,7 +506,11 @@ class _Doc:
         # "a hostile state such as Russia"
         such = False
         for c in noun.children:
-            if c.dep_ == "prep" and c.lower_ == "as" and any(g.lower_ == "such" for g in c.children):
+            if (
+                c.dep_ == "prep"
+                and c.lower_ == "as"
+                and any(g.lower_ == "such" for g in c.children)
+            ):
                 for p in c.children:
                     if p.dep_ == "pobj":
                         for mm in self.mentions_of(p):
@@ -420,9 +518,9 @@ class _Doc:
                             self.add(mm, role, "role.such_as", cue, self.span_of(*_extent(noun, p)))
         if such:
             return
-        m = self.actors.mention(noun)
-        if m is not None:
-            self.add(m, role, "role.adjective", cue, ev)
+        nm = self.actors.mention(noun)
+        if nm is not None:
+            self.add(nm, role, "role.adjective", cue, ev)
             return
         if noun.dep_ == "appos":
             for mm in self.mentions_of(noun.head):
@@ -434,7 +532,14 @@ class _Doc:
         if noun.dep_ in ("attr",) and lemma(noun.head) in _COPULAS:
             subs, via_pron = self.subjects(noun.head)
             for mm in subs:
-                self.add(mm, role, "role.copula", cue, ev, SCORES["role.adjective"] * (0.85 if via_pron else 1))
+                self.add(
+                    mm,
+                    role,
+                    "role.copula",
+                    cue,
+                    ev,
+                    SCORES["role.adjective"] * (0.85 if via_pron else 1),
+                )
 
     def objects(self, verb: Any) -> list[tuple[Mention, Any]]:
         """(actor, token) objects of a verb; a possessor or 'of' owner when the object is a thing."""
@@ -456,7 +561,23 @@ class _Doc:
         return out
 
     def clause(self, verb: Any, *toks: Any) -> tuple[int, int]:
-        first, last = phrase_extent(verb, ("relcl", "punct", "cc", "conj", "advcl", "ccomp", "mark", "advmod", "aux", "neg", "prep", "npadvmod"))
+        first, last = phrase_extent(
+            verb,
+            (
+                "relcl",
+                "punct",
+                "cc",
+                "conj",
+                "advcl",
+                "ccomp",
+                "mark",
+                "advmod",
+                "aux",
+                "neg",
+                "prep",
+                "npadvmod",
+            ),
+        )
         ends = [first, last]
         for t in toks:
             ends.extend(phrase_extent(t))
@@ -468,7 +589,11 @@ class _Doc:
         if self.negated(v) or self.reported(v) or v.tag_ == "VBG" and v.dep_ in ("amod",):
             return
         cue = str(v.text)
-        if v.tag_ == "VBN" and v.dep_ in ("acl", "amod", "advcl") and not any(c.dep_ == "nsubjpass" for c in v.children):
+        if (
+            v.tag_ == "VBN"
+            and v.dep_ in ("acl", "amod", "advcl")
+            and not any(c.dep_ == "nsubjpass" for c in v.children)
+        ):
             # "The children of Rook Harbour, robbed of their school, …"
             for m in self.np_actors(v.head) if v.dep_ != "advcl" else []:
                 self.add(m, "victim", "role.harm_object", cue, self.span_of(*_extent(v.head, v)))
@@ -476,7 +601,14 @@ class _Doc:
         passive = any(c.dep_ == "nsubjpass" for c in v.children)
         if passive:
             victims = [m for c in v.children if c.dep_ == "nsubjpass" for m in self.np_actors(c)]
-            doers = [m for c in v.children if c.dep_ == "agent" for p in c.children if p.dep_ == "pobj" for m in self.np_actors(p)]
+            doers = [
+                m
+                for c in v.children
+                if c.dep_ == "agent"
+                for p in c.children
+                if p.dep_ == "pobj"
+                for m in self.np_actors(p)
+            ]
             for m in victims:
                 self.add(m, "victim", "role.harm_object", cue, (m.start, self.actors.abs_end(v)))
             for m in doers:
@@ -484,19 +616,28 @@ class _Doc:
             return
         subs, via_pron = self.subjects(v)
         objs = self.objects(v)
-        we_subject = any(m.is_we for m in subs) or any(self.is_self(c) for c in v.children if c.dep_ == "nsubj")
+        we_subject = any(m.is_we for m in subs) or any(
+            self.is_self(c) for c in v.children if c.dep_ == "nsubj"
+        )
         for m in subs:
             if m.is_we or "poss:our" in m.signals:
                 continue
             ev = self.clause(v, *[o for _, o in objs]) if objs else self.clause(v)
             if not via_pron and m.start < ev[0] and ev[0] - m.start < 200:
                 ev = (m.start, ev[1])
-            self.add(m, role, "role.harm_subject", cue, ev, SCORES["role.harm_subject"] * (0.85 if via_pron else 1))
+            self.add(
+                m,
+                role,
+                "role.harm_subject",
+                cue,
+                ev,
+                SCORES["role.harm_subject"] * (0.85 if via_pron else 1),
+            )
         for m, o in objs:
             if role == "traitor" and lemma(v) not in ("deceive", "mislead"):
                 break  # "sold out the nation": the object is the betrayed in-group, not a victim
             if we_subject:
-                if role == "enemy" and not ("poss:our" in m.signals):
+                if role == "enemy" and "poss:our" not in m.signals:
                     self.add(m, "enemy", "role.harm_object", cue, self.clause(v, o), 0.55)
                 continue
             self.add(m, "victim", "role.harm_object", cue, self.clause(v, o))
@@ -522,10 +663,12 @@ class _Doc:
                     if p.dep_ == "pobj":
                         for m in self.mentions_of(p):
                             self.add(m, role, "role.harm_noun", cue, ev)
-            elif c.dep_ == "poss" or (c.dep_ in ("compound", "amod") and self.actors.entity_of(c) is not None):
-                m = self.actors.mention(c)
-                if m is not None:
-                    self.add(m, role, "role.harm_noun", cue, ev)
+            elif c.dep_ == "poss" or (
+                c.dep_ in ("compound", "amod") and self.actors.entity_of(c) is not None
+            ):
+                pm = self.actors.mention(c)
+                if pm is not None:
+                    self.add(pm, role, "role.harm_noun", cue, ev)
 
     def help_verb(self, v: Any) -> None:
         if self.negated(v) or self.reported(v):
@@ -548,7 +691,14 @@ class _Doc:
         subs, via_pron = self.subjects(v)
         for m in subs:
             if ours:
-                self.add(m, "ally", "role.helps_us", str(v.text), self.clause(v, *objs), SCORES["role.helps_us"] * (0.85 if via_pron else 1))
+                self.add(
+                    m,
+                    "ally",
+                    "role.helps_us",
+                    str(v.text),
+                    self.clause(v, *objs),
+                    SCORES["role.helps_us"] * (0.85 if via_pron else 1),
+                )
             for s in supported:
                 self.support_edges.append((m, s, v))
 
@@ -559,7 +709,11 @@ class _Doc:
                     if p.dep_ != "pobj":
                         continue
                     targets = list(conjuncts(p))
-                    ours = any(t.lower_ in ("us", "ourselves") or any(g.dep_ == "poss" and g.lower_ == "our" for g in t.children) for t in targets)
+                    ours = any(
+                        t.lower_ in ("us", "ourselves")
+                        or any(g.dep_ == "poss" and g.lower_ == "our" for g in t.children)
+                        for t in targets
+                    )
                     if ours:
                         subs, via_pron = self.subjects(v)
                         for m in subs:
@@ -567,7 +721,13 @@ class _Doc:
                     elif lemma(v) in _AGAINST_VERBS:
                         for t in targets:
                             for m in self.np_actors(t):
-                                self.add(m, "enemy", "role.fights_against", str(v.text), self.span_of(c, phrase_extent(p)[1]))
+                                self.add(
+                                    m,
+                                    "enemy",
+                                    "role.fights_against",
+                                    str(v.text),
+                                    self.span_of(c, phrase_extent(p)[1]),
+                                )
 
     def led(self, v: Any) -> None:
         if self.negated(v):
@@ -577,7 +737,13 @@ class _Doc:
                 for p in c.children:
                     if p.dep_ == "pobj":
                         for m in self.mentions_of(p):
-                            self.add(m, "leader", "role.led_by", str(v.text), self.span_of(v, phrase_extent(p)[1]))
+                            self.add(
+                                m,
+                                "leader",
+                                "role.led_by",
+                                str(v.text),
+                                self.span_of(v, phrase_extent(p)[1]),
+                            )
         if v.tag_ != "VBN":
             subs, _ = self.subjects(v)
             for m in subs:
@@ -601,12 +767,25 @@ class _Doc:
                 name in self.sacred
                 or any(name == s.replace("the ", "") for s in self.sacred)
                 or lem in self.authority_heads
-                or any(g.dep_ in ("compound", "appos", "amod") and lemma(g) in self.authority_heads for g in c.children)
-                or any(e.attrs.get("title_kind") == "religious" for e in self.actors.entities if e.start <= m.start < e.end)
+                or any(
+                    g.dep_ in ("compound", "appos", "amod") and lemma(g) in self.authority_heads
+                    for g in c.children
+                )
+                or any(
+                    e.attrs.get("title_kind") == "religious"
+                    for e in self.actors.entities
+                    if e.start <= m.start < e.end
+                )
             )
             if revered or (lemma(v) in self.teach_verbs and v.tag_ in ("VBZ", "VBP")):
                 rule = "role.sacred" if name in self.sacred else "role.teaches"
-                self.add(m, "authority", rule, f"{c.text} {v.text}", self.span_of(min(c.subtree, key=lambda t: t.i), v))
+                self.add(
+                    m,
+                    "authority",
+                    rule,
+                    f"{c.text} {v.text}",
+                    self.span_of(min(c.subtree, key=lambda t: t.i), v),
+                )
 
     def ours(self, poss: Any) -> None:
         noun = poss.head
@@ -616,22 +795,34 @@ class _Doc:
         m = self.actors.mention(target)
         if m is None or m.kind not in ("COLLECTIVE", "ORG", "NORP", "GPE"):
             return
-        if any(s.startswith("role:") or s in ("adj:enemy", "adj:traitor", "adj:out_group") for s in m.signals):
+        if any(
+            s.startswith("role:") or s in ("adj:enemy", "adj:traitor", "adj:out_group")
+            for s in m.signals
+        ):
             return
-        self.add(m, "in_group", "role.our", str(poss.text) + " " + str(noun.text), self.phrase(noun))
+        self.add(
+            m, "in_group", "role.our", str(poss.text) + " " + str(noun.text), self.phrase(noun)
+        )
 
     def we_are(self, we: Any) -> None:
         for c in we.children:
             if c.dep_ in ("appos",) or (c.dep_ == "compound"):
                 for m in self.mentions_of(c):
-                    self.add(m, "in_group", "role.we_are", "we", self.span_of(we, phrase_extent(c)[1]))
+                    self.add(
+                        m, "in_group", "role.we_are", "we", self.span_of(we, phrase_extent(c)[1])
+                    )
         if we.dep_ == "nsubj" and lemma(we.head) == "be":
             for c in we.head.children:
                 if c.dep_ == "attr" and lemma(c) not in role_noun_index() and not self.negated(c):
                     for t in conjuncts(c):
-                        m = self.actors.mention(t) or (self.actors.collective(t) if t.pos_ in ("NOUN", "ADJ") and any(g.dep_ == "det" and g.lower_ == "the" for g in t.children) else None)
-                        if m is not None:
-                            self.add(m, "in_group", "role.we_are", "we are", self.phrase(t))
+                        wm = self.actors.mention(t) or (
+                            self.actors.collective(t)
+                            if t.pos_ in ("NOUN", "ADJ")
+                            and any(g.dep_ == "det" and g.lower_ == "the" for g in t.children)
+                            else None
+                        )
+                        if wm is not None:
+                            self.add(wm, "in_group", "role.we_are", "we are", self.phrase(t))
 
     def thanked(self, v: Any) -> None:
         """'We thank / salute X', 'we are grateful to X' → X is an ally."""
@@ -645,7 +836,13 @@ class _Doc:
                 objs.extend(p for p in c.children if p.dep_ == "pobj")
         for o in objs:
             for m in self.np_actors(o):
-                self.add(m, "ally", "role.thanked", f"{subj[0].text} {v.text}", self.span_of(subj[0], phrase_extent(o)[1]))
+                self.add(
+                    m,
+                    "ally",
+                    "role.thanked",
+                    f"{subj[0].text} {v.text}",
+                    self.span_of(subj[0], phrase_extent(o)[1]),
+                )
 
     def not_us(self, tok: Any) -> None:
         """'X is not one of us' / 'they are not of us' → out_group."""
@@ -657,7 +854,14 @@ class _Doc:
             return
         subs, via_pron = self.subjects(cop)
         for m in subs:
-            self.add(m, "out_group", "role.not_us", "not one of us", self.span_of(cop, max(tok.subtree, key=lambda t: t.i)), SCORES["role.copula"] * (0.85 if via_pron else 1))
+            self.add(
+                m,
+                "out_group",
+                "role.not_us",
+                "not one of us",
+                self.span_of(cop, max(tok.subtree, key=lambda t: t.i)),
+                SCORES["role.copula"] * (0.85 if via_pron else 1),
+            )
 
     def in_frame(self, pos: int) -> bool:
         return any(a <= pos < b for a, b in self.frame)
@@ -671,7 +875,11 @@ class _Doc:
         words = issuer.split()
         text = self.work.text
         for e in self.actors.entities:
-            if e.label not in ("ORG", "NORP", "GPE") or self.in_frame(e.start) or _header_like(text, e.start):
+            if (
+                e.label not in ("ORG", "NORP", "GPE")
+                or self.in_frame(e.start)
+                or _header_like(text, e.start)
+            ):
                 continue
             if any(s <= e.start < t for s, t in self.quotes):
                 continue
@@ -707,7 +915,13 @@ class _Doc:
             else:
                 m = Mention(q.start, q.end, str(speaker), "PERSON")
                 ev = (q.start, q.end)
-            what = "scripture" if kind == "scripture" else "hadith" if kind == "hadith" else "an authority"
+            what = (
+                "scripture"
+                if kind == "scripture"
+                else "hadith"
+                if kind == "hadith"
+                else "an authority"
+            )
             self.add(m, "authority", "role.authority_quote", what, ev)
 
     def supports_enemy(self) -> None:
@@ -759,7 +973,9 @@ def find(work: Work, addressees: list[Mention] | None = None) -> list[Finding]:
                 old.rules.append(f.rule)
             if f.score > old.score:
                 old.score, old.rule, old.cue = f.score, f.rule, f.cue
-    return sorted(merged.values(), key=lambda f: (f.ev_start, f.ev_end, f.role, f.mention.canonical))
+    return sorted(
+        merged.values(), key=lambda f: (f.ev_start, f.ev_end, f.role, f.mention.canonical)
+    )
 
 
 def _run(work: Work) -> None:
@@ -776,7 +992,15 @@ def _run(work: Work) -> None:
         }
         if m.qualifier:
             attrs["qualifier"] = m.qualifier
-        work.add(f.ev_start, f.ev_end, "role", f.role, source=f"rule:{f.rule}@{VERSION}", score=f.score, attrs=attrs)
+        work.add(
+            f.ev_start,
+            f.ev_end,
+            "role",
+            f.role,
+            source=f"rule:{f.rule}@{VERSION}",
+            score=f.score,
+            attrs=attrs,
+        )
 
 
 STAGE = Stage(

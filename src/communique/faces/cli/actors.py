@@ -85,14 +85,14 @@ def _pairs(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _table(pairs: list[dict[str, Any]]) -> Table:
     present = [role for role in ROLES if any(r["role"] == role for p in pairs for r in p["rows"])]
     t = Table(title="role spans per actor and issuer", title_justify="left")
-    t.add_column("actor", style="bold")
-    t.add_column("kind")
-    t.add_column("issuer")
-    for role in present:
-        t.add_column(role, justify="right", no_wrap=True)
+    # one compact "roles" column: eight role columns do not fit a terminal
+    t.add_column("actor", style="bold", min_width=16, overflow="fold")
+    t.add_column("kind", overflow="fold", max_width=10)
+    t.add_column("issuer", min_width=12, overflow="fold")
+    t.add_column("roles (spans)", min_width=12, overflow="fold")
     t.add_column("total", justify="right", no_wrap=True)
-    t.add_column("first", no_wrap=True, min_width=10)  # ISO dates never wrap
-    t.add_column("last", no_wrap=True, min_width=10)
+    t.add_column("first", no_wrap=True)
+    t.add_column("last", no_wrap=True)
     for p in pairs:
         by_role = {r["role"]: r["mentions"] for r in p["rows"]}
         kinds = sorted({r["actor_kind"] for r in p["rows"] if r["actor_kind"]})
@@ -102,7 +102,7 @@ def _table(pairs: list[dict[str, Any]]) -> Table:
             Text(p["actor"]),
             Text("/".join(kinds) or "-"),
             Text(p["issuer"]),
-            *(str(by_role.get(role, "-")) for role in present),
+            ", ".join(f"{role} {by_role[role]}" for role in present if role in by_role),
             str(p["mentions"]),
             min(firsts) if firsts else "-",
             max(lasts) if lasts else "-",

@@ -37,6 +37,8 @@ _KEY_ATTRS = {
     "citation": ("ref", "collection", "surah_name", "book"),
     "segment": ("lang", "script"),
     "technique": ("category", "explanation"),
+    "role": ("actor", "explanation"),
+    "action": ("action", "addressee", "urgency"),
 }
 
 
@@ -68,6 +70,9 @@ def show(
         for c in cats:
             legend.append(f"[{c}] ", style=CATEGORY_STYLE.get(c, ""))
     console.print(legend)
+    if "role" in wanted or "action" in wanted:
+        for table in _framing(d, wanted):
+            console.print(table)
     console.print(_findings(d, wanted | ({"segment"} if layers and "segment" in layers else set())))
 
 
@@ -98,6 +103,36 @@ def _coloured(d: Any, wanted: set[str]) -> Text:
             style = CATEGORY_STYLE.get(s.attrs.get("category", ""), LAYER_STYLE[s.layer]) if s.layer == "technique" else LAYER_STYLE[s.layer]
             text.stylize(style, s.start, s.end)
     return text
+
+
+def _framing(d: Any, wanted: set[str]) -> list[Table]:
+    """The framing summary: actor → roles with counts and the strongest evidence; the calls."""
+    from ...framing import summary
+
+    f = summary(d)
+    out: list[Table] = []
+    if "role" in wanted and f.actors:
+        t = Table(title="framing: how the text casts each actor", title_justify="left")
+        for col in ("actor", "role", "n", "strongest evidence", "score", "rule"):
+            t.add_column(col, overflow="fold")
+        for a in f.actors:
+            for i, (role, n) in enumerate(a.roles.items()):
+                ev = a.strongest[role]
+                t.add_row(a.actor if i == 0 else "", role, str(n), _clip(ev.text), f"{ev.score:.2f}", ev.rule)
+        out.append(t)
+    if "action" in wanted and f.calls:
+        t = Table(title="calls to action", title_justify="left")
+        for col in ("action", "addressee", "urgency", "evidence", "rule"):
+            t.add_column(col, overflow="fold")
+        for c in f.calls:
+            t.add_row(c.action, c.addressee or "(the reader)", c.urgency, _clip(c.text), c.rule)
+        out.append(t)
+    return out
+
+
+def _clip(text: str, n: int = 70) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def _findings(d: Any, wanted: set[str]) -> Table:
