@@ -76,7 +76,14 @@ def test_bad_files_are_listed_and_the_batch_goes_on(tmp_path):
     (tmp_path / "in" / "junk.bin").write_bytes(b"\x00\x01\x02garbage\x00" * 50)
     (tmp_path / "in" / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog")
     db = str(tmp_path / "c.db")
-    r = _run("analyze", str(tmp_path / "in"), str(tmp_path / "missing.txt"), "--db", db)
+    from communique.faces.cli.common import console
+
+    old = console.width
+    console.width = 400  # long temporary paths must not wrap inside a file name
+    try:
+        r = _run("analyze", str(tmp_path / "in"), str(tmp_path / "missing.txt"), "--db", db)
+    finally:
+        console.width = old
     assert r.exit_code == 3, r.output
     for name in ("junk.bin", "broken.pdf", "missing.txt"):
         assert name in r.output
