@@ -276,8 +276,15 @@ def test_eval_json_has_all_three_measures(tmp_path):
 
 
 def test_eval_table(tmp_path):
+    from communique.faces.cli.common import console
+
     g, p = _files(tmp_path, GOLD, GOLD)
-    r = _run("eval", "techniques", "--gold", g, "--pred", p)
+    old = console.width
+    console.width = 300  # the title names long temporary paths; keep every row on one line
+    try:
+        r = _run("eval", "techniques", "--gold", g, "--pred", p)
+    finally:
+        console.width = old
     assert r.exit_code == 0, r.output
     for row in ("SI (spans, labels ignored)", "TC micro", "FLC micro", "FLC macro", "TC per technique", "TC confusion"):
         assert row in r.stdout
