@@ -28,7 +28,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .actors import Actors, Mention, conjuncts, lemma, lexicon
+from .actors import Actors, Mention, _under, conjuncts, lemma, lexicon
 from .stage import Stage
 from .work import Work
 
@@ -124,13 +124,9 @@ class _Doc:
         """The verb and what it governs to its right (objects, particles, complements, preps)."""
         toks = [v]
         for c in v.rights:
-            if c.dep_ in ("conj", "cc", "punct", "advcl", "mark", "relcl") or (
-                c.dep_ == "prep" and c.lower_ in _MEANS_PREPS and False
-            ):
-                if c.dep_ == "conj" or c.dep_ == "cc":
-                    break
-                if c.dep_ == "punct":
-                    break
+            if c.dep_ in ("conj", "cc", "punct"):
+                break  # coordinated actions are calls of their own
+            if c.dep_ in ("advcl", "mark", "relcl"):
                 continue
             toks.extend(c.subtree)
         for c in v.lefts:
@@ -144,8 +140,6 @@ class _Doc:
 
     def action_text(self, v: Any) -> str:
         words = [str(v.lemma_).lower() if v.pos_ in ("VERB", "AUX") else str(v.lower_)]
-        if v.lower_ in ("re", "re-") or (v.i + 2 < len(v.doc) and v.doc[v.i + 1].text == "-"):
-            pass
         parts: list[Any] = []
         has_obj = False
         for c in v.rights:
@@ -644,14 +638,6 @@ class _Doc:
                         self.addressees(who),
                         base,
                     )
-
-
-def _under(t: Any, root: Any, deps: tuple[str, ...]) -> bool:
-    while t.i != root.i and t.head.i != t.i:
-        if t.dep_ in deps:
-            return True
-        t = t.head
-    return False
 
 
 def _tidy(s: str) -> str:
