@@ -116,10 +116,11 @@ class Corpus:
     """A store of analysed statements (SQLite by default)."""
 
     def __init__(self, db: str | os.PathLike[str]) -> None:
-        from .storage import Store
+        """``db``: a SQLite file path (created on first use) or a ``postgresql://`` URL."""
+        from .storage import is_postgres_url, open_store
 
-        self.path = Path(db)
-        self.store: Store = Store(self.path)
+        self.path = str(db) if is_postgres_url(db) else Path(db)
+        self.store: Store = open_store(db)
 
     def close(self) -> None:
         self.store.close()

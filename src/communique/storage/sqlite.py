@@ -855,3 +855,104 @@ class Store:
             }
             for iss, act, rol, mentions, documents, score, first, last in rows
         ]
+
+    # -- corpus views (timelines, profiles, lineage) ----------------------------------------
+
+    _CATALOG = """
+        SELECT d.seq, d.id, d.title, d.issuer, d.published, d.doc_type, d.languages,
+               d.created_at, (SELECT min(first_seen) FROM sources s WHERE s.doc_id = d.id),
+               length(d.text)
+        FROM documents d {where} ORDER BY d.seq
+    """
+
+    def catalog(self, issuer: str | None = None, batch: int = 2000) -> Iterator[dict]:
+        """One light row per document (no text, no spans), in arrival order.
+
+        Fields: ``id``, ``title``, ``issuer``, ``published`` (ISO date or None), ``doc_type``,
+        ``languages`` (list), ``created_at`` (when it was stored), ``first_seen`` (earliest
+        first-seen time of its sources; ``created_at`` when it has none), ``chars``.
+        ``issuer`` filters by whole name, ignoring ASCII case. Reads ``batch`` rows at a time.
+        """
+        where, params = "WHERE d.seq > ?", []
+        if issuer is not None:
+            where += " AND d.issuer = ? COLLATE NOCASE"
+            params.append(issuer)
+        last = 0
+        while True:
+            with self._read() as conn:
+                rows = conn.execute(
+                    self._CATALOG.format(where=where) + " LIMIT ?", (last, *params, batch)
+                ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            for _seq, did, title, iss, pub, dtype, langs, created, first, chars in rows:
+                yield {
+                    "id": did,
+                    "title": title,
+                    "issuer": iss,
+                    "published": pub,
+                    "doc_type": dtype,
+                    "languages": json.loads(langs) if langs else [],
+                    "created_at": created,
+                    "first_seen": first or created,
+                    "chars": chars,
+                }
+
+    def iter_texts(self, batch: int = 2000) -> Iterator[tuple[str, str]]:
+        """(id, text) of every document in arrival order, without spans or meta."""
+        last = 0
+        while True:
+            with self._read() as conn:
+                rows = conn.execute(
+                    "SELECT seq, id, text FROM documents WHERE seq > ? ORDER BY seq LIMIT ?",
+                    (last, batch),
+                ).fetchall()
+            if not rows:
+                return
+            last = rows[-1][0]
+            for _seq, did, text in rows:
+                yield did, text
+
+    def span_facts(
+        self, layer: str, label: str | None = None, issuer: str | None = None
+    ) -> Iterator[dict]:
+        """Every span of ``layer`` (optionally one ``label``) with its document's issuer
+        and publication date, for aggregation: ``doc_id``, ``issuer``, ``published``,
+        ``start``, ``end``, ``label``, ``score``, ``attrs`` (dict), ``source``.
+
+        ``layer`` must be a known layer and ``label`` one of its labels, else QueryError
+        (E300). ``issuer`` matches the whole name ignoring ASCII case."""
+        if layer not in LAYERS:
+            raise QueryError(E_QUERY, f"unknown layer {layer!r}; layers are: {', '.join(LAYERS)}")
+        if label is not None and LAYERS[layer] and label not in LAYERS[layer]:
+            raise QueryError(
+                E_QUERY,
+                f"unknown {layer} label {label!r}; labels are: {', '.join(sorted(LAYERS[layer]))}",
+            )
+        sql = (
+            "SELECT s.doc_id, d.issuer, d.published, s.start, s.\"end\", s.label, s.score,"
+            " s.attrs, s.source FROM spans s JOIN documents d ON d.id = s.doc_id"
+            " WHERE s.layer = ?"
+        )
+        params: list[Any] = [layer]
+        if label is not None:
+            sql += " AND s.label = ?"
+            params.append(label)
+        if issuer is not None:
+            sql += " AND d.issuer = ? COLLATE NOCASE"
+            params.append(issuer)
+        with self._read() as conn:
+            rows = conn.execute(sql + " ORDER BY d.seq, s.start, s.\"end\"", params).fetchall()
+        for did, iss, pub, start, end, lab, score, attrs, source in rows:
+            yield {
+                "doc_id": did,
+                "issuer": iss,
+                "published": pub,
+                "start": start,
+                "end": end,
+                "label": lab,
+                "score": score,
+                "attrs": json.loads(attrs) if attrs else {},
+                "source": source,
+            }

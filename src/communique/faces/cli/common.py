@@ -21,7 +21,7 @@ EXIT_NOT_FOUND = 4
 EXIT_QUERY = 5
 EXIT_STORE = 6
 
-DB_OPTION = typer.Option("communique.db", "--db", help="SQLite file of the corpus (created on first use).")
+DB_OPTION = typer.Option("communique.db", "--db", help="The corpus: a SQLite file (created on first use) or a postgresql:// URL.")
 
 
 @contextlib.contextmanager
