@@ -20,7 +20,9 @@ from .model import Document, doc_id
 if TYPE_CHECKING:
     from .ingest import Limits, RawDoc
     from .pipeline import Pipeline, StageFailure
+    from .search import SearchResult
     from .storage import SearchHit, Store
+    from .storage.filters import SearchFilters
 
 _PIPELINE: Pipeline | None = None
 
@@ -278,8 +280,68 @@ class Corpus:
     def __len__(self) -> int:
         return self.store.count_documents()
 
-    def search(self, query: str, limit: int = 20, offset: int = 0) -> list[SearchHit]:
-        return self.store.search(query, limit=limit, offset=offset)
+    def search(
+        self,
+        query: str,
+        limit: int = 20,
+        offset: int = 0,
+        *,
+        mode: str = "bm25",
+        filters: SearchFilters | None = None,
+        **filter_kw: str | None,
+    ) -> list[SearchHit]:
+        """Search hits, best first. ``mode``: "bm25" (default here, exact and cheap),
+        "semantic" or "hybrid" (see :mod:`communique.search`); filters as a
+        ``SearchFilters`` or keywords (``issuer=``, ``since=``, ``until=``, ``language=``,
+        ``entity=``, ``role=``, ``actor=``, ``technique=``, ``doc_type=``)."""
+        return self.find(query, limit, offset, mode=mode, filters=filters, **filter_kw).hits
+
+    def find(
+        self,
+        query: str,
+        limit: int = 20,
+        offset: int = 0,
+        *,
+        mode: str = "hybrid",
+        filters: SearchFilters | None = None,
+        **filter_kw: str | None,
+    ) -> SearchResult:
+        """Like :meth:`search`, hybrid by default, returning the whole
+        :class:`communique.search.SearchResult` (hits, total, filters, unembedded count)."""
+        from .search import search
+        from .storage.filters import SearchFilters
+
+        if filter_kw:
+            if filters is not None:
+                from .errors import E_QUERY, QueryError
+
+                raise QueryError(E_QUERY, "give filters either as SearchFilters or as keywords, not both")
+            try:
+                filters = SearchFilters(**{k: v for k, v in filter_kw.items() if v is not None})
+            except TypeError as exc:
+                from .errors import E_QUERY, QueryError
+
+                raise QueryError(E_QUERY, f"unknown search filter: {exc}") from None
+        return search(self.store, query, mode=mode, filters=filters, limit=limit, offset=offset)
+
+    def index(self, progress: Callable[[int, int], None] | None = None, batch: int = 64) -> int:
+        """Compute the semantic-search embedding of every statement that has none (from
+        this embedder version); returns how many were added. Safe to interrupt: each batch
+        is stored as it is done."""
+        from .semantic import VERSION, embedder, to_blob
+
+        todo = self.store.count_documents() - self.store.count_embeddings(VERSION)
+        done = 0
+        while True:
+            rows = self.store.missing_embeddings(VERSION, batch)
+            if not rows:
+                return done
+            vecs = embedder().encode_documents([(title, text) for _, title, text in rows])
+            self.store.put_embeddings((did, VERSION, to_blob(v)) for (did, _, _), v in zip(rows, vecs, strict=True))
+            done += len(rows)
+            if progress:
+                progress(done, max(todo, done))
+
 
     def sources(self, doc_id: str) -> list[tuple[str, str, str]]:
         return self.store.sources(doc_id)

@@ -128,8 +128,27 @@ def m0001_initial(conn: sqlite3.Connection) -> None:
     )
 
 
+def m0002_embeddings(conn: sqlite3.Connection) -> None:
+    """One sentence-embedding vector per document for semantic search (float32 LE,
+    L2-normalised), tagged with the embedder version that made it."""
+    _script(
+        conn,
+        """
+        CREATE TABLE embeddings (
+            doc_id TEXT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
+            model TEXT NOT NULL,
+            vector BLOB NOT NULL
+        );
+        CREATE INDEX embeddings_model ON embeddings(model)
+        """,
+    )
+
+
 #: Every migration, in order. Names are permanent.
-MIGRATIONS: tuple[tuple[str, Migration], ...] = (("0001_initial", m0001_initial),)
+MIGRATIONS: tuple[tuple[str, Migration], ...] = (
+    ("0001_initial", m0001_initial),
+    ("0002_embeddings", m0002_embeddings),
+)
 
 
 def reindex_fts(conn: sqlite3.Connection) -> None:

@@ -222,3 +222,55 @@ def to_fts5(query: str) -> str:
     if out is None:
         raise _err(f"nothing searchable in {query!r}: it has no words or numbers")
     return out
+
+
+def _positive(node: tuple, out: list[_Tok]) -> None:
+    kind = node[0]
+    if kind == "term":
+        out.append(node[1])
+    elif kind in ("and", "or"):
+        for child in node[1]:
+            _positive(child, out)
+
+
+def positive_terms(query: str) -> list[tuple[str, bool, bool]]:
+    """(text, phrase, prefix) of every word or phrase the query asks for (not those it
+    excludes), in query order. Raises QueryError like ``to_fts5`` for malformed input."""
+    to_fts5(query)  # validates
+    toks: list[_Tok] = []
+    _positive(_Parser(_lex(query)).parse(), toks)
+    return [(t.value, t.phrase, t.prefix) for t in toks]
+
+
+def is_plain(query: str) -> bool:
+    """Whether the query is only plain words (no phrase, OR, NOT, prefix or grouping): only
+    then may hybrid search add documents that BM25 did not match."""
+    return all(
+        (t.kind == "term" and not t.phrase and not t.prefix) or (t.kind == "op" and t.value == "AND")
+        for t in _lex(query)
+    )
+
+
+def semantic_text(query: str) -> str:
+    """The words a semantic encoder should see: the positive terms, operators removed."""
+    return " ".join(text for text, _, _ in positive_terms(query))
+
+
+#: Function words not worth marking in a snippet when the query has other words.
+_STOPWORDS = frozenset(
+    "a an and are as at be but by for from has have he her his in is it its of on or our "
+    "she that the their them they this to was we were what which who will with you your".split()
+)
+
+
+def any_terms(query: str) -> str | None:
+    """An FTS5 expression matching any positive term of the query (to mark words in the
+    snippet of a document found by semantic similarity); None when there is none."""
+    parts = []
+    terms = positive_terms(query)
+    content = [t for t in terms if t[1] or t[2] or t[0].casefold() not in _STOPWORDS]
+    for text, _phrase, prefix in content or terms:
+        emitted = _emit(("term", _Tok("term", text, phrase=True, prefix=prefix)))
+        if emitted is not None:
+            parts.append(emitted)
+    return " OR ".join(parts) if parts else None

@@ -27,7 +27,7 @@ import sqlite3
 import threading
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ from ..errors import (
     StoreError,
 )
 from ..model import LAYERS, Document, Span
+from .filters import SearchFilters, sqlite_where
 from .migrations import migrate
 from .query import to_fts5
 from .textfold import fold
@@ -86,6 +87,13 @@ class SearchHit:
     score: float
     issuer: str | None
     published: str | None
+    #: (start, end) character offsets of every matched token in the document text
+    matches: tuple[tuple[int, int], ...] = ()
+    #: spans of the document that satisfy the search filters (entity, role, technique), as
+    #: ``Span.to_dict()`` plus ``text``
+    spans: tuple[dict, ...] = ()
+    #: how the hit was found: {"bm25": score, "bm25_rank": n, "semantic": cosine, ...}
+    scores: dict = field(default_factory=dict)
 
 
 def _now() -> str:
@@ -96,6 +104,25 @@ def _marks(snippet: str | None) -> str:
     """Merge the marks of adjacent matched tokens and switch to the public markers."""
     merged = _ADJACENT_MARKS.sub(r"\1", snippet or "")
     return merged.replace(_OPEN, SNIPPET_OPEN).replace(_CLOSE, SNIPPET_CLOSE)
+
+
+def _offsets(highlighted: str | None) -> tuple[tuple[int, int], ...]:
+    """Offsets of the marked tokens in a text returned by FTS5 highlight() with the private
+    sentinels (the text is the original; only the sentinels were inserted)."""
+    if not highlighted:
+        return ()
+    out: list[tuple[int, int]] = []
+    pos, start = 0, -1
+    for ch in highlighted:
+        if ch == _OPEN:
+            start = pos
+        elif ch == _CLOSE:
+            if start >= 0:
+                out.append((start, pos))
+            start = -1
+        else:
+            pos += 1
+    return tuple(out)
 
 
 def _json_default(o: Any) -> Any:
@@ -169,6 +196,7 @@ class Store:
         self.path = Path(path).expanduser() if str(path) != ":memory:" else Path(":memory:")
         self._lock = threading.RLock()
         self._known_runs: dict[int, str] = {}  # run id -> pipeline version
+        self._matrix: tuple[tuple, list[str], Any] | None = None  # embedding cache
         memory = str(path) == ":memory:"
         where = str(self.path)
         if not memory:
@@ -694,31 +722,50 @@ class Store:
 
     # -- search -----------------------------------------------------------------------------
 
-    def search(self, query: str, limit: int = 20, offset: int = 0) -> list[SearchHit]:
+    def search(
+        self,
+        query: str,
+        limit: int = 20,
+        offset: int = 0,
+        filters: SearchFilters | None = None,
+    ) -> list[SearchHit]:
         """Full-text search, best first (BM25; title matches weigh 5x).
 
         Query syntax (see ``storage.query``): words (all must match), "exact phrase",
         ``OR``, ``NOT word`` or ``-word``, ``prefix*``, parentheses. Arabic is folded like
         the index, so it matches with or without diacritics. Malformed queries raise
         QueryError (E300). Snippets come from the original text of the body, matched tokens
-        marked « ».
+        marked « »; ``matches`` gives their offsets. ``filters`` narrows the documents
+        searched (see ``storage.filters``).
         """
         if limit < 0 or offset < 0:
             raise QueryError(E_QUERY, f"limit and offset must be >= 0 (got {limit}, {offset})")
         match = to_fts5(query)
+        cond, fparams = sqlite_where(filters)
         sql = (
             "SELECT d.id, d.title, snippet(documents_fts, 1, ?, ?, ?, ?),"
-            " bm25(documents_fts, ?, ?) AS rank, d.issuer, d.published"
+            " bm25(documents_fts, ?, ?) AS rank, d.issuer, d.published,"
+            " highlight(documents_fts, 1, ?, ?)"
             " FROM documents_fts JOIN documents d ON d.seq = documents_fts.rowid"
-            " WHERE documents_fts MATCH ? ORDER BY rank, d.seq LIMIT ? OFFSET ?"
+            f" WHERE documents_fts MATCH ?{cond} ORDER BY rank, d.seq LIMIT ? OFFSET ?"
         )
         params = (
             _OPEN, _CLOSE, SNIPPET_ELLIPSIS, SNIPPET_TOKENS,
-            *BM25_WEIGHTS, match, limit, offset,
+            *BM25_WEIGHTS, _OPEN, _CLOSE, match, *fparams, limit, offset,
         )  # fmt: skip
+        rows = self._fts(query, sql, params)
+        return [
+            SearchHit(
+                i, t, _marks(snip), -float(rank), iss, pub, _offsets(hl),
+                scores={"bm25": -float(rank), "bm25_rank": offset + k + 1},
+            )
+            for k, (i, t, snip, rank, iss, pub, hl) in enumerate(rows)
+        ]
+
+    def _fts(self, query: str, sql: str, params: tuple | list) -> list[tuple]:
         with self._lock:
             try:
-                rows = self._conn.execute(sql, params).fetchall()
+                return self._conn.execute(sql, params).fetchall()
             except sqlite3.OperationalError as e:
                 msg = str(e)
                 if "fts5" in msg or "syntax" in msg or "MATCH" in msg:
@@ -726,10 +773,126 @@ class Store:
                 raise StoreError(E_STORE, f"store {self.path}: {msg}") from e
             except sqlite3.Error as e:
                 raise StoreError(E_STORE, f"store {self.path}: {e}") from e
-        return [
-            SearchHit(i, t, _marks(snip), -float(rank), iss, pub)
-            for i, t, snip, rank, iss, pub in rows
-        ]
+
+    def bm25_ranking(
+        self, query: str, filters: SearchFilters | None = None, limit: int = 100
+    ) -> list[tuple[str, float]]:
+        """(id, bm25 score) of the best ``limit`` documents matching ``query``, best first:
+        the BM25 half of hybrid search (no snippets, so it is cheap)."""
+        match = to_fts5(query)
+        cond, fparams = sqlite_where(filters)
+        sql = (
+            "SELECT d.id, bm25(documents_fts, ?, ?) AS rank"
+            " FROM documents_fts JOIN documents d ON d.seq = documents_fts.rowid"
+            f" WHERE documents_fts MATCH ?{cond} ORDER BY rank, d.seq LIMIT ?"
+        )
+        rows = self._fts(query, sql, (*BM25_WEIGHTS, match, *fparams, limit))
+        return [(i, -float(r)) for i, r in rows]
+
+    def count_matches(self, query: str, filters: SearchFilters | None = None) -> int:
+        """How many documents match ``query`` (and ``filters``)."""
+        match = to_fts5(query)
+        cond, fparams = sqlite_where(filters)
+        sql = (
+            "SELECT count(*) FROM documents_fts JOIN documents d ON d.seq = documents_fts.rowid"
+            f" WHERE documents_fts MATCH ?{cond}"
+        )
+        return int(self._fts(query, sql, (match, *fparams))[0][0])
+
+    def filter_ids(self, filters: SearchFilters | None) -> list[str] | None:
+        """Ids of the documents that pass ``filters`` in arrival order; None when no filter
+        is set (every document passes)."""
+        if not filters:
+            return None
+        cond, params = sqlite_where(filters)
+        with self._read() as conn:
+            return [r[0] for r in conn.execute(f"SELECT d.id FROM documents d WHERE 1{cond} ORDER BY d.seq", params)]
+
+    def hits(self, ids: list[str], query: str | None = None) -> list[SearchHit]:
+        """Search hits (title, issuer, date, snippet, matches) for given documents, in the
+        given order, for results found by other means (semantic similarity). The snippet
+        marks the words of ``query`` (any of them) when the document has some, else it is
+        the opening of the text. Unknown ids are left out."""
+        if not ids:
+            return []
+        anyword = None
+        if query:
+            from .query import any_terms
+
+            anyword = any_terms(query)
+        out: list[SearchHit] = []
+        for did in ids:
+            with self._read() as conn:
+                row = conn.execute(
+                    "SELECT seq, title, issuer, published, substr(text, 1, 400) FROM documents WHERE id = ?",
+                    (did,),
+                ).fetchone()
+            if row is None:
+                continue
+            seq, title, issuer, published, lead = row
+            snip: str | None = None
+            matches: tuple[tuple[int, int], ...] = ()
+            if anyword:
+                got = self._fts(
+                    query or "",
+                    "SELECT snippet(documents_fts, 1, ?, ?, ?, ?), highlight(documents_fts, 1, ?, ?)"
+                    " FROM documents_fts WHERE documents_fts MATCH ? AND rowid = ?",
+                    (_OPEN, _CLOSE, SNIPPET_ELLIPSIS, SNIPPET_TOKENS, _OPEN, _CLOSE, anyword, seq),
+                )
+                if got:
+                    snip, matches = _marks(got[0][0]), _offsets(got[0][1])
+            if snip is None:
+                words = lead.split()
+                snip = " ".join(words[:SNIPPET_TOKENS]) + (SNIPPET_ELLIPSIS if len(words) > SNIPPET_TOKENS else "")
+            out.append(SearchHit(did, title, snip, 0.0, issuer, published, matches))
+        return out
+
+    # -- embeddings (semantic search) -------------------------------------------------------
+
+    def put_embeddings(self, rows: Iterable[tuple[str, str, bytes]]) -> int:
+        """Store (doc_id, model, vector) rows, replacing a document's earlier vector."""
+        rows = list(rows)
+        with self._write() as conn:
+            conn.executemany(
+                "INSERT INTO embeddings (doc_id, model, vector) VALUES (?, ?, ?)"
+                " ON CONFLICT (doc_id) DO UPDATE SET model = excluded.model, vector = excluded.vector",
+                rows,
+            )
+        self._matrix = None
+        return len(rows)
+
+    def missing_embeddings(self, model: str, limit: int = 1000) -> list[tuple[str, str | None, str]]:
+        """(id, title, text) of up to ``limit`` documents without a vector from ``model``."""
+        with self._read() as conn:
+            return conn.execute(
+                "SELECT d.id, d.title, d.text FROM documents d LEFT JOIN embeddings e"
+                " ON e.doc_id = d.id AND e.model = ? WHERE e.doc_id IS NULL ORDER BY d.seq LIMIT ?",
+                (model, limit),
+            ).fetchall()
+
+    def count_embeddings(self, model: str) -> int:
+        with self._read() as conn:
+            return conn.execute("SELECT count(*) FROM embeddings WHERE model = ?", (model,)).fetchone()[0]
+
+    def embedding_matrix(self, model: str) -> tuple[list[str], Any]:
+        """(ids, float32 matrix [n, dim]) of every vector from ``model``, cached in memory
+        until the store's vectors change (any process: the check is a count and max rowid)."""
+        from ..semantic import from_blobs
+
+        with self._read() as conn:
+            stamp = (model, *conn.execute(
+                "SELECT count(*), max(rowid) FROM embeddings WHERE model = ?", (model,)
+            ).fetchone())  # fmt: skip
+            cached = self._matrix
+            if cached is not None and cached[0] == stamp:
+                return cached[1], cached[2]
+            rows = conn.execute(
+                "SELECT doc_id, vector FROM embeddings WHERE model = ? ORDER BY rowid", (model,)
+            ).fetchall()
+        ids = [r[0] for r in rows]
+        matrix = from_blobs([r[1] for r in rows])
+        self._matrix = (stamp, ids, matrix)
+        return ids, matrix
 
     # -- overview ---------------------------------------------------------------------------
 

@@ -627,11 +627,13 @@ def export_artifact(
     return config
 
 
-def quantize(fp32: Path, int8: Path) -> None:
-    """Dynamic int8 quantization of the MatMul weights, per output channel."""
+def quantize(fp32: Path, int8: Path, gather: bool = True) -> None:
+    """Dynamic int8 quantization of the MatMul weights, per output channel (and of the
+    embedding Gather unless ``gather`` is False)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(fp32), str(int8), per_channel=True, weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gather"])
+    ops = ["MatMul", "Gather"] if gather else ["MatMul"]
+    quantize_dynamic(str(fp32), str(int8), per_channel=True, weight_type=QuantType.QInt8, op_types_to_quantize=ops)
 
 
 def compare(fp32: Path, int8: Path, tok: Any, ptc: PTC, ids: Sequence[str]) -> dict[str, float]:

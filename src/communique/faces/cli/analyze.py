@@ -16,6 +16,9 @@ def analyze(
     timeout: float = typer.Option(30.0, "--timeout", help="Seconds allowed to parse one file."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar; summary only."),
     jobs: int = typer.Option(1, "--jobs", "-j", min=0, help="Worker processes (0 = one per core)."),
+    embed: bool = typer.Option(
+        True, "--embed/--no-embed", help="Compute semantic-search embeddings (else later: communique index)."
+    ),
 ) -> None:
     """Analyse statements (txt, md, html, pdf, docx, eml, jsonl) into the corpus.
 
@@ -40,6 +43,7 @@ def analyze(
                     bar.update(task, completed=n - 1, total=total, description=path[-50:])
 
                 summary = corpus.analyze(paths, limits=limits, progress=step, jobs=jobs)
+        embedded = corpus.index() if embed else 0
         n_docs = len(corpus)
 
     table = Table(title=f"communique analyze → {db}", show_header=False, title_justify="left")
@@ -49,6 +53,8 @@ def analyze(
         table.add_row("files unchanged since last run", str(summary.skipped_files))
     table.add_row("failed", f"[red]{summary.failed}[/red]" if summary.failed else "0")
     table.add_row("documents in corpus", str(n_docs))
+    if embedded:
+        table.add_row("embedded for semantic search", str(embedded))
     rate = summary.bytes / 1e6 / (summary.seconds / 60) if summary.seconds > 0 else 0.0
     table.add_row("time", f"{summary.seconds:.1f} s ({summary.files} files, {rate:.2f} MB/min)")
     console.print(table)

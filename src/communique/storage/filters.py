@@ -1,0 +1,134 @@
+"""Search filters: which documents a search (BM25, semantic or hybrid) may return.
+
+Every filter narrows; unset filters (None) do not apply. Names match whole values ignoring
+ASCII case, as everywhere else in the store.
+
+- ``issuer``: the document's issuer.
+- ``since`` / ``until``: ISO dates, whole or partial (``2015``, ``2015-06``, ``2015-06-03``),
+  compared with the publication date: ``until="2015"`` means through 2015-12-31. Documents
+  without a publication date are excluded as soon as either bound is set.
+- ``language``: a language code among the document's languages (``en``, ``ar``).
+- ``entity``: the document has an entity span whose canonical name, or covered text, is this.
+- ``role`` / ``actor``: the document casts an actor in a role (a role span with this label
+  and/or ``attrs.actor``): ``role="enemy", actor="Russia"``.
+- ``technique``: a technique span whose label (``Loaded_Language``) or category
+  (``Attack on reputation`` / its id) is this.
+- ``doc_type``: the document type (``press_release``, ``communique`` …).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from ..errors import E_QUERY, QueryError
+from ..model import LAYERS
+
+_ISO = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchFilters:
+    issuer: str | None = None
+    since: str | None = None
+    until: str | None = None
+    language: str | None = None
+    entity: str | None = None
+    role: str | None = None
+    actor: str | None = None
+    technique: str | None = None
+    doc_type: str | None = None
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            v = getattr(self, f.name)
+            if v is not None and (not isinstance(v, str) or not v.strip()):
+                raise QueryError(E_QUERY, f"filter {f.name} must be a non-empty string, not {v!r}")
+        for name in ("since", "until"):
+            v = getattr(self, name)
+            if v is not None and not _valid_date(v):
+                raise QueryError(
+                    E_QUERY,
+                    f"{name}={v!r} is not an ISO date: use YYYY, YYYY-MM or YYYY-MM-DD",
+                )
+        if self.role is not None and self.role not in LAYERS["role"]:
+            raise QueryError(
+                E_QUERY, f"unknown role {self.role!r}; roles are: {', '.join(sorted(LAYERS['role']))}"
+            )
+
+    def active(self) -> dict[str, str]:
+        """The filters that are set."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+    def __bool__(self) -> bool:
+        return bool(self.active())
+
+    @property
+    def until_bound(self) -> str | None:
+        """``until`` padded to the last day it covers, for ``published <= bound``."""
+        if self.until is None:
+            return None
+        return {4: self.until + "-12-31", 7: self.until + "-31"}.get(len(self.until), self.until)
+
+    @property
+    def since_bound(self) -> str | None:
+        return self.since
+
+
+def _valid_date(v: str) -> bool:
+    if not _ISO.match(v):
+        return False
+    parts = [int(p) for p in v.split("-")]
+    if len(parts) > 1 and not 1 <= parts[1] <= 12:
+        return False
+    return not (len(parts) > 2 and not 1 <= parts[2] <= 31)
+
+
+def sqlite_where(f: SearchFilters | None, alias: str = "d") -> tuple[str, list[Any]]:
+    """SQL conditions (starting with " AND", or "") over ``documents AS alias`` and params."""
+    if not f:
+        return "", []
+    sql: list[str] = []
+    params: list[Any] = []
+    d = alias
+    if f.issuer is not None:
+        sql.append(f"{d}.issuer = ? COLLATE NOCASE")
+        params.append(f.issuer)
+    if f.doc_type is not None:
+        sql.append(f"{d}.doc_type = ? COLLATE NOCASE")
+        params.append(f.doc_type)
+    if f.since is not None:
+        sql.append(f"{d}.published >= ?")
+        params.append(f.since_bound)
+    if f.until is not None:
+        sql.append(f"{d}.published <= ?")
+        params.append(f.until_bound)
+    if f.language is not None:
+        sql.append(
+            f"EXISTS (SELECT 1 FROM json_each({d}.languages) WHERE value = ? COLLATE NOCASE)"
+        )
+        params.append(f.language)
+    if f.entity is not None:
+        sql.append(
+            f"EXISTS (SELECT 1 FROM spans s WHERE s.doc_id = {d}.id AND s.layer = 'entity' AND"
+            " (json_extract(s.attrs, '$.canonical') = ? COLLATE NOCASE"
+            f" OR substr({d}.text, s.start + 1, s.\"end\" - s.start) = ? COLLATE NOCASE))"
+        )
+        params += [f.entity, f.entity]
+    if f.role is not None or f.actor is not None:
+        cond = [f"s.doc_id = {d}.id", "s.layer = 'role'"]
+        if f.role is not None:
+            cond.append("s.label = ?")
+            params.append(f.role)
+        if f.actor is not None:
+            cond.append("json_extract(s.attrs, '$.actor') = ? COLLATE NOCASE")
+            params.append(f.actor)
+        sql.append("EXISTS (SELECT 1 FROM spans s WHERE " + " AND ".join(cond) + ")")
+    if f.technique is not None:
+        sql.append(
+            f"EXISTS (SELECT 1 FROM spans s WHERE s.doc_id = {d}.id AND s.layer = 'technique'"
+            " AND (s.label = ? COLLATE NOCASE OR json_extract(s.attrs, '$.category') = ? COLLATE NOCASE))"
+        )
+        params += [f.technique, f.technique]
+    return " AND " + " AND ".join(sql), params
