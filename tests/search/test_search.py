@@ -229,3 +229,15 @@ def test_cli_search_json_and_filters(corpus) -> None:
     assert "unbalanced quote" in r.output
     r = CliRunner().invoke(app, ["search", "growers", "--db", db, "--mode", "bm25", "--since", "yesterday"])
     assert r.exit_code == 5 and "not an ISO date" in r.output
+
+
+def test_cli_index_fills_missing_embeddings(tmp_path) -> None:
+    db = tmp_path / "i.db"
+    with communique.open(db) as c:
+        c.add(DOCS["storm"])
+        c.add(DOCS["farm"])
+    r = CliRunner().invoke(app, ["index", "--db", str(db)])
+    assert r.exit_code == 0, r.output
+    assert "embedded 2 statement(s); 2 in the corpus" in r.output
+    r = CliRunner().invoke(app, ["index", "--db", str(db)])
+    assert "embedded 0 statement(s)" in r.output

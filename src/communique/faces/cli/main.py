@@ -26,6 +26,7 @@ app = typer.Typer(
 app.command("analyze")(analyze.analyze)
 app.command("show")(show.show)
 app.command("search")(search.search)
+app.command("index")(search.index)
 app.command("export")(export.export)
 app.command("actors")(actors.actors)
 app.command("network")(network.network)

@@ -107,3 +107,14 @@ def _esc(text: str) -> str:
 
 def _mark(snippet: str) -> str:
     return _esc(snippet).replace("«", "[reverse]").replace("»", "[/reverse]")
+
+
+def index(db: str = DB_OPTION) -> None:
+    """Compute the semantic-search embedding of every statement that has none (statements
+    analysed with --no-embed, or loaded by another engine). Safe to interrupt and re-run."""
+    import communique
+
+    with translate_errors(), communique.open(db) as corpus:
+        added = corpus.index()
+        total = len(corpus)
+    console.print(f"embedded {added} statement(s); {total} in the corpus")
