@@ -18,7 +18,10 @@ from .errors import E_INGEST_FORMAT, IngestError
 from .model import Document, doc_id
 
 if TYPE_CHECKING:
+    from .analytics import Profile, Timeline
+    from .engines.dask import DaskEngine
     from .ingest import Limits, RawDoc
+    from .lineage import Diff, Reposts
     from .pipeline import Pipeline, StageFailure
     from .search import SearchResult
     from .storage import SearchHit, Store
@@ -142,13 +145,19 @@ class Corpus:
         progress: Progress | None = None,
         batch_size: int = 32,
         jobs: int = 1,
+        engine: DaskEngine | None = None,
     ) -> RunSummary:
         """Read every file under ``paths`` (files, folders, globs), analyse what is new and
         store it. Unchanged files already processed are skipped without reading; a file that
         fails becomes a failure record and the batch goes on. Safe to kill and re-run.
 
         ``jobs`` > 1 analyses batches in that many worker processes (each loads the models
-        once); ``jobs=0`` uses every core. Results are stored in input order either way."""
+        once); ``jobs=0`` uses every core. Results are stored in input order either way.
+
+        ``engine``: a :class:`communique.engines.dask.DaskEngine` runs the pipeline on a Dask
+        cluster instead (``jobs`` and ``batch_size`` are then ignored); the store ends up
+        the same. It connects before the run is recorded, so a bad scheduler address raises
+        :class:`communique.errors.ConfigError` and leaves no run behind."""
         from .ingest import IngestFailure, Limits, iter_inputs, read_path
         from .pipeline.normalize import normalize
 
@@ -157,11 +166,18 @@ class Corpus:
         if jobs > 1:
             batch_size = min(batch_size, 8)  # small batches keep every worker busy
         pipe = pipeline()
+        remote = engine.connect(pipe.version) if engine is not None else None
         config = {"limits": [limits.max_bytes, limits.max_seconds, limits.max_chars]}
         config_hash = hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
-        run_id = self.store.begin_run(
-            pipe.version, config_hash, {"paths": [str(p) for p in paths], "pid": os.getpid(), "jobs": jobs}
-        )
+        args: dict[str, Any] = {"paths": [str(p) for p in paths], "pid": os.getpid(), "jobs": jobs}
+        if remote is not None:
+            args["engine"] = remote.describe()
+        try:
+            run_id = self.store.begin_run(pipe.version, config_hash, args)
+        except BaseException:
+            if remote is not None:
+                remote.close()
+            raise
         summary = RunSummary(run_id)
         t0 = time.perf_counter()
         inputs = list(iter_inputs(paths))
@@ -171,7 +187,9 @@ class Corpus:
         queue: list[tuple[str, dict[str, Any], RawDoc]] = []
         queued_files: list[tuple[str, int, int, list[str]]] = []
         queued_ids: dict[str, list[RawDoc]] = {}
-        runner = _BatchRunner(jobs)
+        runner: Any = _BatchRunner(jobs) if remote is None else remote.start(run_id, total)
+        if remote is not None:
+            batch_size = remote.batch_size
         status = "done"
 
         def fail(source: str, code: str, reason: str) -> None:
@@ -342,7 +360,6 @@ class Corpus:
             if progress:
                 progress(done, max(todo, done))
 
-
     def sources(self, doc_id: str) -> list[tuple[str, str, str]]:
         return self.store.sources(doc_id)
 
@@ -362,17 +379,174 @@ class Corpus:
         :meth:`communique.storage.Store.actor_roles` for the fields and filters."""
         return self.store.actor_roles(issuer=issuer, role=role, actor=actor)
 
-    def export(self, fmt: str, out: Any) -> int:
-        """Write every document to the text stream ``out`` as ``jsonl`` or ``csv``; returns
-        the number of documents written."""
-        from .exports import write_csv, write_jsonl
+    def timeline(
+        self,
+        issuer: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        by: str = "month",
+        events: bool = True,
+    ) -> Timeline:
+        """Statements per month (or year) and issuer, and the dated events they cite: a
+        :class:`communique.analytics.Timeline` (see :func:`communique.analytics.timeline`)."""
+        from .analytics import timeline
 
-        writers = {"jsonl": write_jsonl, "csv": write_csv}
-        if fmt not in writers:
-            from .errors import E_CONFIG, ConfigError
+        return timeline(self.store, issuer=issuer, since=since, until=until, by=by, events=events)
 
-            raise ConfigError(E_CONFIG, f"unknown export format {fmt!r}; use one of: {', '.join(writers)}")
-        return writers[fmt](self.documents(), out)
+    def profile(
+        self,
+        issuer: str,
+        by: str = "year",
+        since: str | None = None,
+        until: str | None = None,
+        top: int = 10,
+    ) -> Profile:
+        """One issuer's technique mix against the corpus, roles cast, actors, calls to action
+        and all that over time: a :class:`communique.analytics.Profile`. NotFoundError (with
+        the closest issuers) when it has no statements."""
+        from .analytics import profile
+
+        return profile(self.store, issuer, by=by, since=since, until=until, top=top)
+
+    def reposts(self, threshold: float | None = None, min_size: int = 2) -> Reposts:
+        """Re-posts and edited copies: near-duplicate clusters, largest first, each ordered
+        by first seen (published date, else ingest time) with every member's sources and
+        similarity to the earliest version. ``threshold``: Jaccard of word 5-shingles
+        (default :data:`communique.lineage.THRESHOLD`); ``min_size`` 1 includes singletons.
+        See :func:`communique.lineage.reposts`."""
+        from .lineage import THRESHOLD, reposts
+
+        return reposts(self.store, threshold=THRESHOLD if threshold is None else threshold, min_size=min_size)
+
+    def diff(self, a: str, b: str) -> Diff:
+        """What changed from document ``a`` to ``b`` (ids or unique prefixes): sentence
+        ops with word-level changes and offsets into both texts, and a summary. See
+        :func:`communique.lineage.diff_texts`."""
+        from .lineage import diff_documents
+
+        return diff_documents(self.get(a), self.get(b))
+
+    # ---- reviews (see communique.reviews: an append-only log replayed over the model output)
+    def review(
+        self,
+        doc_id: str,
+        action: str,
+        span: dict[str, Any],
+        *,
+        reviewer: str,
+        label: str | None = None,
+        attrs: dict[str, Any] | None = None,
+        note: str | None = None,
+    ) -> dict[str, Any]:
+        """Record an analyst's decision (accept, reject, relabel, add) on a span of a document
+        (id or unique prefix) and return the logged review. The stored spans are never
+        changed. Raises NotFoundError for an unknown document and SpanError (E001) for a
+        decision that does not fit the document (see :func:`communique.reviews.plan`)."""
+        from .reviews import plan
+
+        doc = self.get(doc_id)
+        before, after = plan(
+            doc, self.store.reviews(doc.id), action, span, reviewer=reviewer, label=label, attrs=attrs
+        )
+        return self.store.add_review(doc.id, reviewer, action, before, after, note)  # type: ignore[no-any-return]
+
+    def reviews(
+        self,
+        doc_id: str | None = None,
+        *,
+        reviewer: str | None = None,
+        action: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
+    ) -> list[dict[str, Any]]:
+        """The review log (oldest first unless ``newest_first``), optionally of one
+        document (id or unique prefix), reviewer or action: see ``Store.reviews``."""
+        if doc_id is not None:
+            doc_id = self.get(doc_id).id if not self.store.has_document(doc_id) else doc_id
+        return self.store.reviews(  # type: ignore[no-any-return]
+            doc_id, reviewer=reviewer, action=action, limit=limit, offset=offset, newest_first=newest_first
+        )
+
+    def reviewed_document(self, doc_id: str) -> dict[str, Any]:
+        """The document as ``Document.to_dict()`` with its reviews applied: each span has a
+        ``"review"`` key (None, or the last decision on it); rejected spans stay, marked."""
+        from .reviews import reviewed_document
+
+        doc = self.get(doc_id)
+        return reviewed_document(doc, self.store.reviews(doc.id))
+
+    def export_reviews(self, out: Any, layer: str | None = None) -> int:
+        """Write one JSON line per reviewed document to the text stream ``out``:
+        ``{"id", "text", "spans": [confirmed spans], "rejected": [rejected spans]}``, each
+        span with its review, for retraining. Returns the number of lines written."""
+        from .model import LAYERS
+        from .reviews import export_record
+
+        if layer is not None and layer not in LAYERS:
+            from .errors import E_QUERY, QueryError
+
+            raise QueryError(E_QUERY, f"unknown layer {layer!r}; layers are: {', '.join(LAYERS)}")
+        n = 0
+        for did in self.store.reviewed_documents():
+            record = export_record(self.get(did), self.store.reviews(did), layer)
+            if record is not None:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+                n += 1
+        return n
+
+    def export(
+        self,
+        fmt: str,
+        out: Any,
+        *,
+        layers: Sequence[str] | None = None,
+        report: dict[str, Any] | None = None,
+    ) -> int:
+        """Write every document as ``fmt`` and return the number written: ``jsonl``, ``csv``,
+        ``csv-documents`` or ``ftm`` to a text stream or file path; ``parquet``, ``brat``,
+        ``labelstudio`` or ``semeval`` into a new or empty folder. ``layers`` keeps only those
+        layers' spans where the format allows it; ``report`` receives extra counts. See
+        :func:`communique.exports.formats.export`."""
+        from .exports.formats import export
+
+        return export(self.documents(), fmt, out, layers=layers, report=report)
+
+    def load_jsonl(self, path: str | os.PathLike[str]) -> Any:
+        """Store the documents of a JSONL export (the contract); known texts are kept as they
+        are. Bad lines become failure records of the load's run. Returns a
+        :class:`communique.exports.load.LoadReport`."""
+        from .exports.jsonl import iter_jsonl
+        from .exports.load import load
+
+        return load(self.store, iter_jsonl(Path(path)), "jsonl", {"path": str(path)})
+
+    def load_parquet(self, path: str | os.PathLike[str]) -> Any:
+        """Store the documents of a Parquet export (every part, full meta); as ``load_jsonl``."""
+        from .exports.load import load, parquet_items
+
+        return load(self.store, parquet_items(Path(path)), "parquet", {"path": str(path)})
+
+    def import_reviews(self, fmt: str, path: str | os.PathLike[str], annotator: str | None = None) -> Any:
+        """Add reviewed annotations from ``labelstudio`` (a JSON export) or ``brat`` (a folder
+        of .ann/.txt) as spans with ``source="review:<annotator>"``; the model's spans are
+        kept. Returns a :class:`communique.exports.review.ImportReport`; every rejected
+        record is also a failure record of the import's run. See ``communique.exports.review``."""
+        from .exports import review
+
+        if fmt == "labelstudio":
+            from .exports.labelstudio import read_labelstudio
+
+            items: Any = read_labelstudio(Path(path), annotator)
+        elif fmt == "brat":
+            from .exports.brat import read_reviews
+
+            items = read_reviews(Path(path), annotator)
+        else:
+            from .exports import ExchangeError
+
+            raise ExchangeError("E400", f"reviews import from labelstudio or brat, not {fmt!r}")
+        return review.apply(self.store, items, fmt, {"path": str(path), "annotator": annotator})
 
 
 def open(db: str | os.PathLike[str] = "communique.db") -> Corpus:  # noqa: A001 - public API name

@@ -85,14 +85,16 @@ def search(
     semantic: list[tuple[str, float]] = []
     if len(ids):
         qv = embedder().encode([semantic_text(query)])[0]
-        sims = matrix @ qv
         allowed = store.filter_ids(filters)
-        if allowed is not None:
-            keep = set(allowed)
-            mask = np.fromiter((i in keep for i in ids), dtype=bool, count=len(ids))
-            sims = np.where(mask, sims, -1.0)
-        top = np.argsort(-sims, kind="stable")[:CANDIDATES]
-        semantic = [(ids[k], float(sims[k])) for k in top if sims[k] >= MIN_SIMILARITY]
+        rows = None if allowed is None else store.embedding_positions(VERSION, allowed)
+        sims = matrix @ qv if rows is None else matrix[rows] @ qv
+        top = np.argpartition(-sims, CANDIDATES)[:CANDIDATES] if len(sims) > CANDIDATES else np.arange(len(sims))
+        top = top[np.lexsort((top, -sims[top]))]
+        if rows is not None:
+            sims_full = {int(rows[k]): float(sims[k]) for k in top}
+            semantic = [(ids[r], s) for r, s in sims_full.items() if s >= MIN_SIMILARITY]
+        else:
+            semantic = [(ids[k], float(sims[k])) for k in top if sims[k] >= MIN_SIMILARITY]
     exact = not is_plain(query)
     bm25 = store.bm25_ranking(query, filters=filters, limit=CANDIDATES)
     if exact:  # syntax: only statements that satisfy the query may be returned
@@ -140,12 +142,11 @@ def _with_spans(store: Any, hits: list[SearchHit], filters: SearchFilters | None
 def _passes(s: Span, text: str, f: SearchFilters) -> bool:
     fold = str.casefold
     if s.layer == "entity" and f.entity is not None:
-        canon = s.attrs.get("canonical")
-        return fold(f.entity) in (fold(str(canon)) if canon else "", fold(text[s.start : s.end]))
+        return fold(str(s.attrs.get("canonical") or "")) == fold(f.entity)
     if s.layer == "role" and (f.role is not None or f.actor is not None):
         return (f.role is None or s.label == f.role) and (
             f.actor is None or fold(str(s.attrs.get("actor") or "")) == fold(f.actor)
         )
     if s.layer == "technique" and f.technique is not None:
-        return fold(f.technique) in (fold(s.label), fold(str(s.attrs.get("category") or "")))
+        return s.label == f.technique or fold(str(s.attrs.get("category") or "")) == fold(f.technique)
     return False

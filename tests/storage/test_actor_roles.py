@@ -1,17 +1,17 @@
-"""Store.actor_roles: role spans aggregated per (issuer, actor, role), exact values.
+"""Store.actor_roles: role spans aggregated per (issuer, actor, role), exact values, on the
+SQLite and the PostgreSQL store (the ``db`` fixture, see conftest.py).
 
 All texts, organizations and people here are invented.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 import communique
 from communique.errors import E_QUERY, QueryError
 from communique.model import Document, Span
+from communique.storage import open_store
 from communique.storage.sqlite import UNKNOWN_ISSUER, Store
 
 SRC = "rule:role.apposition@1"
@@ -60,8 +60,8 @@ def documents() -> list[Document]:
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    with Store(tmp_path / "corpus.db") as s:
+def store(db: str):
+    with open_store(db) as s:
         run = s.begin_run("0.1.0", "cfg", {})
         for i, d in enumerate(documents()):
             s.put_document(d, f"in/{i}.txt", "txt", run)
@@ -116,17 +116,18 @@ def test_unknown_role_is_a_query_error(store: Store) -> None:
     assert "unknown role 'foe'; roles are: ally, authority, enemy" in e.value.message
 
 
-def test_empty_store(tmp_path: Path) -> None:
-    with Store(tmp_path / "empty.db") as s:
+def test_empty_store(db: str) -> None:
+    with open_store(db) as s:
         assert s.actor_roles() == []
 
 
-def test_corpus_gives_the_same_rows(store: Store) -> None:
-    with communique.open(store.path) as corpus:
+def test_corpus_gives_the_same_rows(db: str, store: Store) -> None:
+    with communique.open(db) as corpus:
         assert corpus.actor_roles() == ALL
         assert corpus.actor_roles(issuer=TESSALY, role="enemy") == [ALL[4]]
 
 
+@pytest.mark.sqlite_only("SQLite query plans; test_postgres checks the PostgreSQL plan")
 def test_role_spans_are_found_through_the_layer_label_index(store: Store) -> None:
     # the query must search spans(layer, label), not scan every span
     for columns, tail in (Store._ACTOR_ROLES, Store._ACTOR_KINDS):

@@ -1,6 +1,8 @@
-"""The SQLite store: round trips, sources, runs, search, migrations, errors.
+"""The stores: round trips, sources, runs, search, migrations, errors.
 
-All texts, organizations and people here are invented.
+Every test that takes the ``db`` fixture (directly or through ``store``) runs against the
+SQLite store and the PostgreSQL store (see conftest.py); ``sqlite_only`` marks what only
+exists in SQLite (the file, WAL, FTS5). All texts, organizations and people here are invented.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from communique.errors import (
     StoreError,
 )
 from communique.model import Document, Span
-from communique.storage import SearchHit, Store
+from communique.storage import SearchHit, Store, open_store
 from communique.storage import migrations as mig
 
 SRC = str(Path(__file__).resolve().parents[2] / "src")
@@ -61,8 +63,8 @@ def banner_doc() -> Document:
 
 
 @pytest.fixture
-def store(tmp_path: Path):
-    with Store(tmp_path / "corpus.db") as s:
+def store(db: str):
+    with open_store(db) as s:
         yield s
 
 
@@ -80,6 +82,7 @@ def put_text(store: Store, run: int, text: str, source: str, **meta) -> Document
 # -- files, migrations ---------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only("the file, its folders and WAL")
 def test_creates_file_with_wal_and_migrations(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "er" / "corpus.db"
     with Store(str(path)) as s:
@@ -92,18 +95,16 @@ def test_creates_file_with_wal_and_migrations(tmp_path: Path) -> None:
     assert rows[0][0] == "0001_initial" and rows[0][1].endswith("+00:00")
 
 
-def test_reopen_keeps_data_and_applies_nothing_twice(tmp_path: Path) -> None:
-    path = tmp_path / "c.db"
-    with Store(path) as s:
+def test_reopen_keeps_data_and_applies_nothing_twice(db: str, sql) -> None:
+    with open_store(db) as s:
         r = s.begin_run("0.1.0", "h", {})
         doc = put_text(s, r, "The Ashen Circle met at dawn.", "a.txt")
-    with Store(path) as s:
+    with open_store(db) as s:
         assert s.get_document(doc.id) == doc
-    conn = sqlite3.connect(path)
-    assert conn.execute("SELECT count(*) FROM migrations").fetchone()[0] == len(mig.MIGRATIONS)
-    conn.close()
+    assert sql(db, "SELECT count(*) FROM migrations")[0][0] == len(mig.MIGRATIONS)
 
 
+@pytest.mark.sqlite_only("SQLite migration functions; test_postgres has the PostgreSQL twin")
 def test_older_database_gets_missing_migrations(tmp_path: Path, monkeypatch) -> None:
     path = tmp_path / "c.db"
     Store(path).close()
@@ -119,23 +120,21 @@ def test_older_database_gets_missing_migrations(tmp_path: Path, monkeypatch) -> 
     names = [r[0] for r in conn.execute("SELECT name FROM migrations ORDER BY rowid")]
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     conn.close()
-    assert names == ["0001_initial", "9000_issuer_notes"]
+    assert names == [n for n, _ in mig.MIGRATIONS]  # every migration, the new one last
+    assert names[-1] == "9000_issuer_notes"
     assert "issuer_notes" in tables
 
 
-def test_newer_database_is_refused(tmp_path: Path) -> None:
-    path = tmp_path / "c.db"
-    Store(path).close()
-    conn = sqlite3.connect(path)
-    conn.execute("INSERT INTO migrations VALUES ('0999_from_the_future', '2099-01-01')")
-    conn.commit()
-    conn.close()
+def test_newer_database_is_refused(db: str, sql) -> None:
+    open_store(db).close()
+    sql(db, "INSERT INTO migrations VALUES ('0999_from_the_future', '2099-01-01')")
     with pytest.raises(StoreError) as e:
-        Store(path)
+        open_store(db)
     assert e.value.code == E_STORE_SCHEMA
     assert "newer version" in e.value.message and "0999_from_the_future" in e.value.message
 
 
+@pytest.mark.sqlite_only("a file that is not a database")
 def test_non_sqlite_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "notes.db"
     path.write_bytes(b"Minutes of the Ashen Circle, not a database.\n" * 200)
@@ -145,6 +144,7 @@ def test_non_sqlite_file_is_refused(tmp_path: Path) -> None:
     assert "not an SQLite database" in e.value.message
 
 
+@pytest.mark.sqlite_only("an SQLite file; test_postgres checks a foreign PostgreSQL database")
 def test_foreign_sqlite_database_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "other.db"
     conn = sqlite3.connect(path)
@@ -155,18 +155,20 @@ def test_foreign_sqlite_database_is_refused(tmp_path: Path) -> None:
         Store(path)
 
 
+@pytest.mark.sqlite_only("a folder given as the store file")
 def test_folder_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="folder"):
         Store(tmp_path)
 
 
-def test_closed_store_raises_store_error(tmp_path: Path) -> None:
-    s = Store(tmp_path / "c.db")
+def test_closed_store_raises_store_error(db: str) -> None:
+    s = open_store(db)
     s.close()
     with pytest.raises(StoreError):
         s.count_documents()
 
 
+@pytest.mark.sqlite_only("the in-memory store")
 def test_in_memory_store() -> None:
     with Store(":memory:") as s:
         r = s.begin_run("0.1.0", "h", {})
@@ -187,13 +189,9 @@ def test_round_trip(store: Store, run: int) -> None:
     assert store.count_documents() == 1
 
 
-def test_denormalized_columns(store: Store, run: int) -> None:
+def test_denormalized_columns(db: str, store: Store, run: int, sql) -> None:
     store.put_document(banner_doc(), "in/banner.txt", "txt", run)
-    conn = sqlite3.connect(store.path)
-    row = conn.execute(
-        "SELECT title, issuer, published, doc_type, languages, pipeline FROM documents"
-    ).fetchone()
-    conn.close()
+    (row,) = sql(db, "SELECT title, issuer, published, doc_type, languages, pipeline FROM documents")
     assert row == (
         "Statement on the valley of Kesh",
         "Council of the Northern Banner",
@@ -370,15 +368,14 @@ def test_runs_and_failures(store: Store, run: int) -> None:
         store.finish_run(999, {})
 
 
-def test_dead_running_run_is_marked_interrupted(tmp_path: Path) -> None:
-    path = tmp_path / "c.db"
+def test_dead_running_run_is_marked_interrupted(db: str) -> None:
     code = (
-        "import sys; from communique.storage import Store\n"
-        "s = Store(sys.argv[1]); s.begin_run('0.1.0', 'h', {}); s.close()\n"
+        "import sys; from communique.storage import open_store\n"
+        "s = open_store(sys.argv[1]); s.begin_run('0.1.0', 'h', {}); s.close()\n"
     )
     env = {**os.environ, "PYTHONPATH": SRC}
-    subprocess.run([sys.executable, "-c", code, str(path)], check=True, env=env)
-    with Store(path) as s:
+    subprocess.run([sys.executable, "-c", code, db], check=True, env=env)
+    with open_store(db) as s:
         (old,) = s.runs()
         assert old["status"] == "interrupted"  # its process has exited
         mine = s.begin_run("0.1.0", "h", {})
@@ -560,6 +557,7 @@ def test_random_queries_never_leak_sqlite_errors(store: Store, corpus) -> None:
             pass
 
 
+@pytest.mark.sqlite_only("FTS5 reindexing")
 def test_reindex_fts_keeps_folding(store: Store, corpus: dict[str, str]) -> None:
     conn = sqlite3.connect(store.path, isolation_level=None)
     conn.execute("BEGIN IMMEDIATE")

@@ -144,10 +144,58 @@ def m0002_embeddings(conn: sqlite3.Connection) -> None:
     )
 
 
+def m0003_reviews(conn: sqlite3.Connection) -> None:
+    """The review audit log: one row per analyst decision (accept, reject, relabel, add)
+    on a span of a document, with the span before and after as JSON. Append-only: triggers
+    refuse UPDATE and DELETE, so the log (and the model output in ``spans``, which reviews
+    never touch) can be trusted as the record of who changed what, and when."""
+    _script(
+        conn,
+        """
+        CREATE TABLE reviews (
+            id INTEGER PRIMARY KEY,
+            doc_id TEXT NOT NULL REFERENCES documents(id),
+            at TEXT NOT NULL,
+            reviewer TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('accept', 'reject', 'relabel', 'add')),
+            "before" TEXT,
+            "after" TEXT,
+            note TEXT
+        );
+        CREATE INDEX reviews_doc ON reviews(doc_id, id);
+        CREATE INDEX reviews_reviewer ON reviews(reviewer)
+        """,
+    )
+    # trigger bodies hold ";", which _script splits on: one execute each
+    for verb in ("UPDATE", "DELETE"):
+        conn.execute(
+            f"CREATE TRIGGER reviews_no_{verb.lower()} BEFORE {verb} ON reviews"
+            " BEGIN SELECT RAISE(ABORT, 'the review log is append-only'); END"
+        )
+
+
+def m0004_span_indexes(conn: sqlite3.Connection) -> None:
+    """Partial expression indexes for the search filters (entity, role actor, technique
+    category) so that a filtered search reads only the matching spans."""
+    _script(
+        conn,
+        """
+        CREATE INDEX spans_entity_canonical ON spans(json_extract(attrs, '$.canonical') COLLATE NOCASE)
+            WHERE layer = 'entity';
+        CREATE INDEX spans_role_actor ON spans(json_extract(attrs, '$.actor') COLLATE NOCASE)
+            WHERE layer = 'role';
+        CREATE INDEX spans_technique_category ON spans(json_extract(attrs, '$.category') COLLATE NOCASE)
+            WHERE layer = 'technique'
+        """,
+    )
+
+
 #: Every migration, in order. Names are permanent.
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0001_initial", m0001_initial),
     ("0002_embeddings", m0002_embeddings),
+    ("0003_reviews", m0003_reviews),
+    ("0004_span_indexes", m0004_span_indexes),
 )
 
 

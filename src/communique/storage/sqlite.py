@@ -106,22 +106,24 @@ def _marks(snippet: str | None) -> str:
     return merged.replace(_OPEN, SNIPPET_OPEN).replace(_CLOSE, SNIPPET_CLOSE)
 
 
+_SENTINELS = re.compile("[" + _OPEN + _CLOSE + "]")
+
+
 def _offsets(highlighted: str | None) -> tuple[tuple[int, int], ...]:
     """Offsets of the marked tokens in a text returned by FTS5 highlight() with the private
     sentinels (the text is the original; only the sentinels were inserted)."""
     if not highlighted:
         return ()
     out: list[tuple[int, int]] = []
-    pos, start = 0, -1
-    for ch in highlighted:
-        if ch == _OPEN:
+    removed, start = 0, -1
+    for m in _SENTINELS.finditer(highlighted):
+        pos = m.start() - removed
+        removed += 1
+        if m.group() == _OPEN:
             start = pos
-        elif ch == _CLOSE:
-            if start >= 0:
-                out.append((start, pos))
+        elif start >= 0:
+            out.append((start, pos))
             start = -1
-        else:
-            pos += 1
     return tuple(out)
 
 
@@ -196,7 +198,7 @@ class Store:
         self.path = Path(path).expanduser() if str(path) != ":memory:" else Path(":memory:")
         self._lock = threading.RLock()
         self._known_runs: dict[int, str] = {}  # run id -> pipeline version
-        self._matrix: tuple[tuple, list[str], Any] | None = None  # embedding cache
+        self._matrix: tuple | None = None  # embedding cache: (stamp, ids, matrix[, index])
         memory = str(path) == ":memory:"
         where = str(self.path)
         if not memory:
@@ -894,6 +896,19 @@ class Store:
         self._matrix = (stamp, ids, matrix)
         return ids, matrix
 
+    def embedding_positions(self, model: str, doc_ids: Iterable[str]) -> Any:
+        """Row numbers in ``embedding_matrix(model)`` of the given documents (those with a
+        vector), as a numpy int array: for restricting similarity to filtered documents."""
+        import numpy as np
+
+        ids, _ = self.embedding_matrix(model)
+        cached = self._matrix
+        assert cached is not None
+        if len(cached) == 3:
+            cached = self._matrix = (*cached, {d: k for k, d in enumerate(ids)})
+        index = cached[3]
+        return np.fromiter((index[d] for d in doc_ids if d in index), dtype=np.int64)
+
     # -- overview ---------------------------------------------------------------------------
 
     def stats(self) -> dict:
@@ -1119,3 +1134,157 @@ class Store:
                 "attrs": json.loads(attrs) if attrs else {},
                 "source": source,
             }
+
+    # -- reviews (append-only audit log) ----------------------------------------------------
+
+    #: What ``add_review`` accepts as ``action``.
+    REVIEW_ACTIONS = ("accept", "reject", "relabel", "add")
+
+    def add_review(
+        self,
+        doc_id: str,
+        reviewer: str,
+        action: str,
+        before: Mapping[str, Any] | None,
+        after: Mapping[str, Any] | None,
+        note: str | None = None,
+    ) -> dict:
+        """Append one analyst decision to the review log and return it as ``reviews`` does.
+
+        ``doc_id`` is a full document id (NotFoundError E202 when not stored); ``reviewer``
+        a non-empty name; ``action`` one of ``REVIEW_ACTIONS`` (StoreError E200 otherwise);
+        ``before`` / ``after`` span dicts in the shape of ``Span.to_dict`` (or None), kept
+        as JSON exactly as given; ``note`` free text or None. The store sets ``at`` (UTC,
+        ISO 8601 with microseconds) and ``id`` (increasing: the log order). The store does
+        not check the spans against the document: ``Corpus.review`` does. Stored spans are
+        never touched, and review rows are never updated or deleted (triggers refuse it).
+        """
+        if action not in self.REVIEW_ACTIONS:
+            raise StoreError(
+                E_STORE, f"review action must be one of {', '.join(self.REVIEW_ACTIONS)}, not {action!r}"
+            )
+        if not isinstance(reviewer, str) or not reviewer.strip():
+            raise StoreError(E_STORE, "a review needs the reviewer's name")
+        row = (
+            doc_id,
+            _now(),
+            reviewer,
+            action,
+            _dumps(dict(before), "review before") if before is not None else None,
+            _dumps(dict(after), "review after") if after is not None else None,
+            note,
+        )
+        with self._write() as conn:
+            if not conn.execute("SELECT 1 FROM documents WHERE id = ?", (doc_id,)).fetchone():
+                raise NotFoundError(E_NOT_FOUND, f"no document {doc_id} in {self.path}")
+            cur = conn.execute(
+                'INSERT INTO reviews (doc_id, at, reviewer, action, "before", "after", note)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+            review_id = int(cur.lastrowid or 0)
+        return self._review_dict((review_id, *row))
+
+    @staticmethod
+    def _review_dict(row: tuple) -> dict:
+        rid, did, at, reviewer, action, before, after, note = row
+        return {
+            "id": rid,
+            "doc_id": did,
+            "at": at,
+            "reviewer": reviewer,
+            "action": action,
+            "before": json.loads(before) if before else None,
+            "after": json.loads(after) if after else None,
+            "note": note,
+        }
+
+    @staticmethod
+    def _review_where(
+        doc_id: str | None, reviewer: str | None, action: str | None
+    ) -> tuple[str, list[Any]]:
+        cond, params = [], []
+        for column, value in (("doc_id", doc_id), ("reviewer", reviewer), ("action", action)):
+            if value is not None:
+                cond.append(f"{column} = ?")
+                params.append(value)
+        return (" WHERE " + " AND ".join(cond) if cond else ""), params
+
+    def reviews(
+        self,
+        doc_id: str | None = None,
+        *,
+        reviewer: str | None = None,
+        action: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        newest_first: bool = False,
+    ) -> list[dict]:
+        """Reviews in log order (oldest first; ``newest_first`` reverses), each
+        ``{"id", "doc_id", "at", "reviewer", "action", "before", "after", "note"}`` with
+        ``before`` / ``after`` decoded (dicts or None).
+
+        Filters match exactly (``doc_id`` a full id; ``reviewer`` and ``action`` as stored);
+        ``limit`` None means all. An unknown document simply has no reviews.
+        """
+        if (limit is not None and limit < 0) or offset < 0:
+            raise QueryError(E_QUERY, f"limit and offset must be >= 0 (got {limit}, {offset})")
+        where, params = self._review_where(doc_id, reviewer, action)
+        order = "DESC" if newest_first else "ASC"
+        sql = (
+            'SELECT id, doc_id, at, reviewer, action, "before", "after", note FROM reviews'
+            f"{where} ORDER BY id {order} LIMIT ? OFFSET ?"
+        )
+        with self._guard() as conn:
+            rows = conn.execute(sql, (*params, -1 if limit is None else limit, offset)).fetchall()
+        return [self._review_dict(r) for r in rows]
+
+    def count_reviews(
+        self, doc_id: str | None = None, *, reviewer: str | None = None, action: str | None = None
+    ) -> int:
+        """How many reviews ``reviews`` would return with these filters and no limit."""
+        where, params = self._review_where(doc_id, reviewer, action)
+        with self._guard() as conn:
+            return int(conn.execute(f"SELECT count(*) FROM reviews{where}", params).fetchone()[0])
+
+    def reviewed_documents(self) -> list[str]:
+        """Ids of the documents with at least one review, in the order of their first review."""
+        with self._guard() as conn:
+            rows = conn.execute(
+                "SELECT doc_id FROM reviews GROUP BY doc_id ORDER BY min(id)"
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    # -- adding spans (imported reviews) ----------------------------------------------------
+
+    def add_spans(
+        self, doc_id: str, spans: Iterable[Span], replace_sources: Iterable[str] = ()
+    ) -> int:
+        """Add spans to a stored document, keeping the spans it has, in one transaction.
+
+        Spans whose source is exactly one of ``replace_sources`` are deleted first (exact
+        match: "review:ana" never matches "review:ana@example.org"), so importing the same
+        review again replaces its earlier import instead of doubling it; no other span is
+        touched, so the model's output is never overwritten. Returns the number of spans
+        deleted. NotFoundError (E202) for an unknown document, SpanError (E001) for a span
+        beyond its text.
+        """
+        spans = list(spans)
+        rows = self._span_rows(doc_id, spans)
+        with self._write() as conn:
+            row = conn.execute(
+                "SELECT length(text) FROM documents WHERE id = ?", (doc_id,)
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(E_NOT_FOUND, f"no document {doc_id} in {self.path}")
+            for s in spans:
+                if s.end > row[0]:
+                    raise SpanError(E_SPAN, f"span {s.start}..{s.end} beyond text of {row[0]}")
+            deleted = 0
+            for source in dict.fromkeys(replace_sources):
+                cur = conn.execute(
+                    "DELETE FROM spans WHERE doc_id = ? AND source = ?", (doc_id, source)
+                )
+                deleted += cur.rowcount
+            conn.executemany(self._INSERT_SPAN, rows)
+        return deleted

@@ -15,6 +15,10 @@ from __future__ import annotations
 import typer
 
 from . import actors, analyze, export, network, search, show, techniques, train
+from . import imports as imports_cli
+from . import reposts as reposts_cli
+from . import serve as serve_cli
+from . import timeline as timeline_cli
 
 app = typer.Typer(
     name="communique",
@@ -28,9 +32,15 @@ app.command("show")(show.show)
 app.command("search")(search.search)
 app.command("index")(search.index)
 app.command("export")(export.export)
+app.command("import")(imports_cli.import_)
 app.command("actors")(actors.actors)
 app.command("network")(network.network)
+app.command("timeline")(timeline_cli.timeline)
+app.command("profile")(timeline_cli.profile)
+app.command("reposts")(reposts_cli.reposts)
+app.command("diff")(reposts_cli.diff)
 app.command("techniques")(techniques.techniques)
+app.command("serve")(serve_cli.serve)
 app.add_typer(techniques.eval_app, name="eval")
 app.add_typer(train.train_app, name="train")
 
