@@ -32,6 +32,7 @@ import argparse
 import gc
 import os
 import random
+import statistics
 import sys
 import tempfile
 import time
@@ -310,6 +311,7 @@ def search_latency(path: Path, repeat: int) -> dict:
     import communique
 
     out: dict[str, list[float]] = {"bm25": [], "hybrid": []}
+    per: dict[tuple[str, str], list[float]] = {}
     with communique.open(path) as c:
         t = time.perf_counter()
         c.find("warm up", mode="hybrid")
@@ -321,6 +323,9 @@ def search_latency(path: Path, repeat: int) -> dict:
                     t = time.perf_counter()
                     c.find(q, mode=mode, **f)
                     out[mode].append((time.perf_counter() - t) * 1000)
+                    per.setdefault((mode, q), []).append(out[mode][-1])
+    worst = sorted(((statistics.median(v), m, q) for (m, q), v in per.items()), reverse=True)[:6]
+    print("slowest queries (median ms): " + "; ".join(f"{m} {q!r} {ms:.0f}" for ms, m, q in worst))
     return {"cold_hybrid_ms": cold * 1000, **{m: (pct(v, 50), pct(v, 95)) for m, v in out.items()}}
 
 

@@ -78,7 +78,9 @@ def analyze(
         embedded = corpus.index() if embed else 0
         n_docs = len(corpus)
 
-    table = Table(title=f"communique analyze → {db}", show_header=False, title_justify="left")
+    from communique.storage.postgres import mask_url
+
+    table = Table(title=f"communique analyze → {mask_url(db)}", show_header=False, title_justify="left")
     table.add_row("documents added", str(summary.added))
     table.add_row("already known", f"{summary.known}" + (f" ({summary.new_sources} from new paths)" if summary.new_sources else ""))
     if summary.skipped_files:
