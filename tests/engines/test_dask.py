@@ -34,6 +34,7 @@ cloudpickle.register_pickle_by_value(sys.modules[__name__])
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples" / "corpus"
 BIN = Path(sys.executable).parent
+CORES = len(os.sched_getaffinity(0))
 runner = CliRunner(env={"COLUMNS": "240"})
 
 STATEMENT = """Statement of the Harbour Committee of Port Aldane
@@ -182,8 +183,9 @@ def test_dask_engine_fills_the_same_store_as_the_local_engine(tmp_path):
     with communique.open(tmp_path / "dask.db") as corpus:
         (run_row,) = corpus.runs()
     assert run_row["status"] == "done"
+    # two workers share this machine's cores: the technique model gets half of them in each
     assert run_row["args"]["engine"] == {"name": "dask", "scheduler": "local", "workers": 2, "threads": 2,
-                                         "staging": str(tmp_path / "staging")}  # fmt: skip
+                                         "staging": str(tmp_path / "staging"), "model_threads": [max(1, CORES // 2)]}  # fmt: skip
 
 
 def test_scheduler_address_runs_on_an_existing_cluster_and_resumes(tmp_path, scheduler):
@@ -208,7 +210,8 @@ def test_scheduler_address_runs_on_an_existing_cluster_and_resumes(tmp_path, sch
         again = corpus.analyze([tmp_path / "in"], engine=DaskEngine(scheduler=scheduler))
         runs = corpus.runs()
     assert (again.added, again.skipped_files, again.failed) == (0, 7, 0)
-    assert runs[1]["args"]["engine"] == {"name": "dask", "scheduler": scheduler, "workers": 1, "threads": 1, "staging": None}
+    assert runs[1]["args"]["engine"] == {"name": "dask", "scheduler": scheduler, "workers": 1, "threads": 1,
+                                         "staging": None, "model_threads": [CORES]}  # fmt: skip
 
 
 def test_a_failed_partition_becomes_failures_and_its_files_are_retried(tmp_path, scheduler):
