@@ -115,11 +115,14 @@ def scheduler(tmp_path_factory):
     ]
     try:
         deadline = time.monotonic() + 60
-        while not file.exists() or not file.read_text(encoding="utf-8").strip():
+        address = None
+        while address is None:
             assert time.monotonic() < deadline, "dask scheduler did not start"
             assert procs[0].poll() is None, "dask scheduler exited"
-            time.sleep(0.2)
-        address = json.loads(file.read_text(encoding="utf-8"))["address"]
+            try:
+                address = json.loads(file.read_text(encoding="utf-8"))["address"]
+            except (OSError, ValueError, KeyError):  # not written yet, or half written
+                time.sleep(0.2)
         procs.append(
             subprocess.Popen(
                 [str(BIN / "dask"), "worker", address, "--nworkers", "1", "--nthreads", "1", "--no-dashboard",
@@ -212,6 +215,39 @@ def test_scheduler_address_runs_on_an_existing_cluster_and_resumes(tmp_path, sch
     assert (again.added, again.skipped_files, again.failed) == (0, 7, 0)
     assert runs[1]["args"]["engine"] == {"name": "dask", "scheduler": scheduler, "workers": 1, "threads": 1,
                                          "staging": None, "model_threads": [CORES]}  # fmt: skip
+
+
+def test_partitions_load_into_postgresql_as_into_sqlite(tmp_path, scheduler):
+    """The store is the user's choice: the same partitions land in a PostgreSQL store."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_pg_conftest", ROOT / "tests" / "storage" / "conftest.py")
+    assert spec is not None and spec.loader is not None
+    pg = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(pg)
+    bindir = pg.pg_bindir()
+    if bindir is None:
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not installed; .ci/run installs them")
+    _write_corpus(tmp_path / "in", 3)
+    with communique.open(tmp_path / "local.db") as corpus:
+        corpus.analyze([tmp_path / "in"])
+    cluster = pg.Cluster(bindir)
+    cluster.start()
+    try:
+        url = cluster.new_database(migrated=False)
+        with communique.open(url) as corpus:
+            summary = corpus.analyze([tmp_path / "in"], engine=DaskEngine(scheduler=scheduler))
+        assert (summary.added, summary.new_sources, summary.failed) == (3, 1, 1)
+        assert _api_dump(url) == _api_dump(tmp_path / "local.db")
+    finally:
+        cluster.stop()
+
+
+def _api_dump(db: str | Path) -> tuple:
+    with communique.open(db) as corpus:
+        docs = [(d.to_dict(), dict(d.meta), sorted((s, f) for s, f, _ in corpus.sources(d.id))) for d in corpus.documents()]
+        failures = [(f["source"], f["code"], f["reason"]) for f in corpus.failures()]
+    return docs, failures
 
 
 def test_a_failed_partition_becomes_failures_and_its_files_are_retried(tmp_path, scheduler):

@@ -20,10 +20,13 @@ machines). Both are checked before anything is analysed, and fail with a ``Confi
 Models load once per worker process: the pipeline is the process-global built lazily by
 :func:`communique.corpus.pipeline`, warmed on every worker when the engine connects; tasks
 carry plain ``(text, meta)`` tuples and a function reference, never the pipeline itself.
+Workers on one machine share its cores: the technique model gets ``cores // workers``
+ONNX Runtime threads in each (its default, one per core in every worker, oversubscribes).
 
 A partition that fails on the cluster (worker killed, disk full...) becomes one failure
 record per document with the reason; its files are not marked processed, so the next run
-retries them, and the run goes on.
+retries them, and the run goes on. Losing the scheduler itself stops the run with a
+``ConfigError``; what was stored stays, and the same command resumes.
 """
 
 from __future__ import annotations
