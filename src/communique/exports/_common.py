@@ -6,16 +6,14 @@ Kept free of heavy imports: the JSONL and CSV writers import this on every ``exp
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 from ..errors import E_CONFIG, ConfigError
 from ..model import LAYERS, Document
+from ..storage.sqlite import _ENCODER
 
 
 class ExchangeError(ConfigError):
@@ -43,19 +41,8 @@ class Rejection:
     reason: str
 
 
-def _json_default(o: Any) -> Any:
-    if isinstance(o, Mapping):
-        return dict(o)
-    if isinstance(o, (datetime, date)):
-        return o.isoformat()
-    if isinstance(o, (set, frozenset)):
-        return sorted(o)
-    if isinstance(o, Path):
-        return str(o)
-    raise TypeError(f"{type(o).__name__} is not JSON-serializable")
-
-
-_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_json_default)
+# the store's compact encoder (mappings, dates, sets and paths as JSON), built once
+_COMPACT = _ENCODER
 
 
 def dumps(value: Any) -> str:

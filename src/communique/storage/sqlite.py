@@ -583,6 +583,15 @@ class Store:
             )
             return cur.rowcount > 0
 
+    def _check_fit(self, conn: sqlite3.Connection, doc_id: str, spans: list[Span]) -> None:
+        """NotFoundError for an unknown document, SpanError for a span beyond its text."""
+        row = conn.execute("SELECT length(text) FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise NotFoundError(E_NOT_FOUND, f"no document {doc_id} in {self.path}")
+        for s in spans:
+            if s.end > row[0]:
+                raise SpanError(E_SPAN, f"span {s.start}..{s.end} beyond text of {row[0]}")
+
     def replace_spans(
         self, doc_id: str, spans: Iterable[Span], stage_sources: list[str] | None = None
     ) -> None:
@@ -596,14 +605,7 @@ class Store:
         spans = list(spans)
         rows = self._span_rows(doc_id, spans)
         with self._write() as conn:
-            row = conn.execute(
-                "SELECT length(text) FROM documents WHERE id = ?", (doc_id,)
-            ).fetchone()
-            if row is None:
-                raise NotFoundError(E_NOT_FOUND, f"no document {doc_id} in {self.path}")
-            for s in spans:
-                if s.end > row[0]:
-                    raise SpanError(E_SPAN, f"span {s.start}..{s.end} beyond text of {row[0]}")
+            self._check_fit(conn, doc_id, spans)
             if stage_sources is None:
                 conn.execute("DELETE FROM spans WHERE doc_id = ?", (doc_id,))
             else:
@@ -1272,14 +1274,7 @@ class Store:
         spans = list(spans)
         rows = self._span_rows(doc_id, spans)
         with self._write() as conn:
-            row = conn.execute(
-                "SELECT length(text) FROM documents WHERE id = ?", (doc_id,)
-            ).fetchone()
-            if row is None:
-                raise NotFoundError(E_NOT_FOUND, f"no document {doc_id} in {self.path}")
-            for s in spans:
-                if s.end > row[0]:
-                    raise SpanError(E_SPAN, f"span {s.start}..{s.end} beyond text of {row[0]}")
+            self._check_fit(conn, doc_id, spans)
             deleted = 0
             for source in dict.fromkeys(replace_sources):
                 cur = conn.execute(
