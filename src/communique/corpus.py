@@ -344,8 +344,9 @@ class Corpus:
 
     def index(self, progress: Callable[[int, int], None] | None = None, batch: int = 64) -> int:
         """Compute the semantic-search embedding of every statement that has none (from
-        this embedder version); returns how many were added. Safe to interrupt: each batch
-        is stored as it is done."""
+        this embedder version), then merge the full-text index into one segment; returns
+        how many embeddings were added. Safe to interrupt: each batch is stored as it is
+        done."""
         from .semantic import VERSION, embedder, to_blob
 
         todo = self.store.count_documents() - self.store.count_embeddings(VERSION)
@@ -353,6 +354,7 @@ class Corpus:
         while True:
             rows = self.store.missing_embeddings(VERSION, batch)
             if not rows:
+                self.store.optimize_index(force=True)
                 return done
             vecs = embedder().encode_documents([(title, text) for _, title, text in rows])
             self.store.put_embeddings((did, VERSION, to_blob(v)) for (did, _, _), v in zip(rows, vecs, strict=True))

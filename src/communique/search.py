@@ -21,6 +21,7 @@ embedding was computed are searched by BM25 only: ``SearchResult.unembedded`` co
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -39,8 +40,6 @@ CANDIDATES = 200
 #: Cosine below which a statement is not a semantic match (all-MiniLM-L6-v2 puts unrelated
 #: English sentences around 0.0-0.2 and paraphrases above 0.5).
 MIN_SIMILARITY = 0.30
-#: With query syntax, semantic hits must be among this many best BM25 matches.
-EXACT_POOL = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,27 +77,19 @@ def search(
         total = store.count_matches(query, filters=filters)
         return SearchResult(query, mode, _with_spans(store, hits, filters), total, active)
 
-    from .semantic import VERSION, embedder
+    from .semantic import VERSION
 
     ids, matrix = store.embedding_matrix(VERSION)
     unembedded = max(0, store.count_documents() - len(ids))
-    semantic: list[tuple[str, float]] = []
-    if len(ids):
-        qv = embedder().encode([semantic_text(query)])[0]
-        allowed = store.filter_ids(filters)
-        rows = None if allowed is None else store.embedding_positions(VERSION, allowed)
-        sims = matrix @ qv if rows is None else matrix[rows] @ qv
-        top = np.argpartition(-sims, CANDIDATES)[:CANDIDATES] if len(sims) > CANDIDATES else np.arange(len(sims))
-        top = top[np.lexsort((top, -sims[top]))]
-        if rows is not None:
-            sims_full = {int(rows[k]): float(sims[k]) for k in top}
-            semantic = [(ids[r], s) for r, s in sims_full.items() if s >= MIN_SIMILARITY]
-        else:
-            semantic = [(ids[k], float(sims[k])) for k in top if sims[k] >= MIN_SIMILARITY]
-    exact = not is_plain(query)
-    bm25 = store.bm25_ranking(query, filters=filters, limit=CANDIDATES)
-    if exact:  # syntax: only statements that satisfy the query may be returned
-        matching = {i for i, _ in store.bm25_ranking(query, filters=filters, limit=EXACT_POOL)}
+    rows = store.semantic_rows(VERSION, filters) if len(ids) else None
+    # the two rankings are independent: the semantic one (ONNX and numpy, which release the
+    # GIL, and no store access) runs in a thread while the store ranks by BM25 (SQLite
+    # releases the GIL too)
+    pending = _pool().submit(_semantic, ids, matrix, rows, query)
+    bm25 = store.bm25_ranking(query, filters=filters, limit=CANDIDATES) if mode == "hybrid" else []
+    semantic = pending.result()
+    if not is_plain(query) and semantic:  # syntax: only statements that satisfy the query
+        matching = store.matching(query, [i for i, _ in semantic])
         semantic = [(i, s) for i, s in semantic if i in matching]
     scores: dict[str, dict[str, float]] = {}
     for rank, (i, s) in enumerate(semantic, 1):
@@ -119,6 +110,31 @@ def search(
     return SearchResult(
         query, mode, _with_spans(store, hits, filters), len(order), active, unembedded, VERSION
     )
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=2, thread_name_prefix="communique-semantic")
+    return _POOL
+
+
+def _semantic(ids: list[str], matrix: Any, rows: Any, query: str) -> list[tuple[str, float]]:
+    """The best ``CANDIDATES`` (id, cosine) at or above ``MIN_SIMILARITY`` among the
+    embedding ``rows`` (all when None), best first, ties in row order."""
+    from .semantic import embedder
+
+    if not len(ids):
+        return []
+    qv = embedder().encode([semantic_text(query)])[0]
+    sims = matrix @ qv if rows is None else matrix[rows] @ qv
+    top = np.argpartition(-sims, CANDIDATES)[:CANDIDATES] if len(sims) > CANDIDATES else np.arange(len(sims))
+    top = top[np.lexsort((top, -sims[top]))]
+    rowid = top if rows is None else rows[top]
+    return [(ids[r], float(sims[k])) for r, k in zip(rowid, top, strict=True) if sims[k] >= MIN_SIMILARITY]
 
 
 def _with_spans(store: Any, hits: list[SearchHit], filters: SearchFilters | None) -> list[SearchHit]:

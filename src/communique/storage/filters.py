@@ -89,6 +89,53 @@ def sqlite_where(f: SearchFilters | None, alias: str = "d") -> tuple[str, list[A
     """SQL conditions (starting with " AND", or "") over ``documents AS alias`` and params."""
     if not f:
         return "", []
+    cond, params = sqlite_document_where(f, alias)
+    sql: list[str] = [cond.removeprefix(" AND ")] if cond else []
+    d = alias
+    # each span filter is a range of the facet index (migration 0005): document seqs
+    # straight from a covering key, whatever the size of the corpus
+    for keys in facet_keys(f):
+        marks = ", ".join("?" * len(keys))
+        sql.append(f"{d}.seq IN (SELECT seq FROM facets WHERE key IN ({marks}))")
+        params += keys
+    return (" AND " + " AND ".join(sql), params) if sql else ("", [])
+
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_US = "\x1f"
+
+
+def _nocase(value: str) -> str:
+    """Lowercase ASCII letters only, as SQLite's ``lower()`` and ``COLLATE NOCASE`` do."""
+    return value.translate(_ASCII_LOWER)
+
+
+def facet_keys(f: SearchFilters | None) -> list[list[str]]:
+    """The span filters as keys of the SQLite facet index (migration 0005): a list of
+    alternatives per filter; a document passes when, for every filter, it has one of the
+    filter's keys. Equivalent to the span conditions of ``sqlite_where``."""
+    if not f:
+        return []
+    out: list[list[str]] = []
+    if f.entity is not None:
+        out.append([f"entity{_US}{_nocase(f.entity)}"])
+    if f.actor is not None:
+        if f.role is not None:
+            out.append([f"role-actor{_US}{f.role}{_US}{_nocase(f.actor)}"])
+        else:
+            out.append([f"actor{_US}{_nocase(f.actor)}"])
+    elif f.role is not None:
+        out.append([f"role{_US}{f.role}"])
+    if f.technique is not None:
+        out.append([f"technique{_US}{f.technique}", f"category{_US}{_nocase(f.technique)}"])
+    return out
+
+
+def sqlite_document_where(f: SearchFilters | None, alias: str = "d") -> tuple[str, list[Any]]:
+    """The document-level conditions of ``sqlite_where`` (issuer, type, dates, language),
+    written for the indexes of migration 0005; span filters are left to ``facet_keys``."""
+    if not f:
+        return "", []
     sql: list[str] = []
     params: list[Any] = []
     d = alias
@@ -105,33 +152,12 @@ def sqlite_where(f: SearchFilters | None, alias: str = "d") -> tuple[str, list[A
         sql.append(f"{d}.published <= ?")
         params.append(f.until_bound)
     if f.language is not None:
+        # few distinct language lists: test each once (read from its index), then look
+        # the documents up by list
         sql.append(
-            f"EXISTS (SELECT 1 FROM json_each({d}.languages) WHERE value = ? COLLATE NOCASE)"
+            f"{d}.languages IN (SELECT l.v FROM (SELECT DISTINCT languages AS v FROM documents"
+            " WHERE languages IS NOT NULL) AS l WHERE EXISTS (SELECT 1 FROM json_each(l.v)"
+            " WHERE value = ? COLLATE NOCASE))"
         )
         params.append(f.language)
-    # each span filter is an IN over one partial expression index (migration 0004), so
-    # it reads only the spans that match, whatever the size of the corpus
-    if f.entity is not None:
-        sql.append(
-            f"{d}.id IN (SELECT doc_id FROM spans WHERE layer = 'entity'"
-            " AND json_extract(attrs, '$.canonical') = ? COLLATE NOCASE)"
-        )
-        params.append(f.entity)
-    if f.actor is not None:
-        sql.append(
-            f"{d}.id IN (SELECT doc_id FROM spans WHERE layer = 'role'"
-            " AND json_extract(attrs, '$.actor') = ? COLLATE NOCASE"
-            + (" AND label = ?)" if f.role is not None else ")")
-        )
-        params += [f.actor] + ([f.role] if f.role is not None else [])
-    elif f.role is not None:
-        sql.append(f"{d}.id IN (SELECT doc_id FROM spans WHERE layer = 'role' AND label = ?)")
-        params.append(f.role)
-    if f.technique is not None:
-        sql.append(
-            f"({d}.id IN (SELECT doc_id FROM spans WHERE layer = 'technique' AND label = ?)"
-            f" OR {d}.id IN (SELECT doc_id FROM spans WHERE layer = 'technique'"
-            " AND json_extract(attrs, '$.category') = ? COLLATE NOCASE))"
-        )
-        params += [f.technique, f.technique]
-    return " AND " + " AND ".join(sql), params
+    return (" AND " + " AND ".join(sql), params) if sql else ("", [])

@@ -190,12 +190,79 @@ def m0004_span_indexes(conn: sqlite3.Connection) -> None:
     )
 
 
+#: The keys a span contributes to ``facets`` (the search filters it can satisfy): (layer,
+#: SQL over the span row ``{r}``). Values that filters compare ignoring case are
+#: ASCII-lowercased, as ``COLLATE NOCASE`` compares them; technique labels are exact.
+#: ``storage.filters.facet_keys`` builds the same keys from a filter.
+_FACETS = (
+    ("entity", "'entity' || char(31) || lower(json_extract({r}.attrs, '$.canonical'))"),
+    ("role", "'role' || char(31) || {r}.label"),
+    ("role", "'actor' || char(31) || lower(json_extract({r}.attrs, '$.actor'))"),
+    ("role", "'role-actor' || char(31) || {r}.label || char(31) || lower(json_extract({r}.attrs, '$.actor'))"),
+    ("technique", "'technique' || char(31) || {r}.label"),
+    ("technique", "'category' || char(31) || lower(json_extract({r}.attrs, '$.category'))"),
+)
+
+
+def _facet_keys(r: str) -> str:
+    """A subquery of the facet keys of span row ``r`` (NEW or OLD in a trigger)."""
+    return " UNION ALL ".join(
+        f"SELECT {key.format(r=r)} AS key WHERE {r}.layer = '{layer}'" for layer, key in _FACETS
+    )
+
+
+def m0005_facets(conn: sqlite3.Connection) -> None:
+    """A facet index for the span filters: one (key, document seq) row per filter value a
+    document satisfies (``entity<US>lena oskar``, ``role<US>enemy``...) with the number of
+    spans behind it, kept by triggers on ``spans``. A filter is then one range of a
+    covering primary key that yields document seqs directly, where the span indexes of
+    0004 yield span rows that must each be joined to their document (about 50 ms for a
+    role held in half of 100k documents, against 5 ms). Also case-insensitive indexes for
+    the issuer and document type filters, and one on languages (few distinct lists)."""
+    layers = "('entity', 'role', 'technique')"
+    conn.execute(
+        "CREATE TABLE facets (key TEXT NOT NULL, seq INTEGER NOT NULL, n INTEGER NOT NULL,"
+        " PRIMARY KEY (key, seq)) WITHOUT ROWID"
+    )
+    conn.execute(
+        f"CREATE TRIGGER spans_facets_insert AFTER INSERT ON spans WHEN new.layer IN {layers}"
+        " BEGIN INSERT INTO facets (key, seq, n) SELECT k.key, d.seq, 1"
+        f" FROM ({_facet_keys('new')}) AS k JOIN documents d ON d.id = new.doc_id"
+        " WHERE k.key IS NOT NULL ON CONFLICT (key, seq) DO UPDATE SET n = n + 1; END"
+    )
+    where = (
+        "seq = (SELECT seq FROM documents WHERE id = old.doc_id)"
+        f" AND key IN (SELECT key FROM ({_facet_keys('old')}))"
+    )
+    conn.execute(
+        f"CREATE TRIGGER spans_facets_delete AFTER DELETE ON spans WHEN old.layer IN {layers}"
+        f" BEGIN UPDATE facets SET n = n - 1 WHERE {where};"
+        f" DELETE FROM facets WHERE n <= 0 AND {where}; END"
+    )
+    for layer, key in _FACETS:
+        conn.execute(
+            f"INSERT INTO facets (key, seq, n) SELECT k, seq, count(*) FROM"
+            f" (SELECT {key.format(r='s')} AS k, d.seq AS seq"
+            f" FROM spans AS s JOIN documents d ON d.id = s.doc_id WHERE s.layer = '{layer}')"
+            " WHERE k IS NOT NULL GROUP BY k, seq"
+        )
+    _script(
+        conn,
+        """
+        CREATE INDEX documents_issuer_nocase ON documents(issuer COLLATE NOCASE);
+        CREATE INDEX documents_doc_type_nocase ON documents(doc_type COLLATE NOCASE);
+        CREATE INDEX documents_languages ON documents(languages)
+        """,
+    )
+
+
 #: Every migration, in order. Names are permanent.
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0001_initial", m0001_initial),
     ("0002_embeddings", m0002_embeddings),
     ("0003_reviews", m0003_reviews),
     ("0004_span_indexes", m0004_span_indexes),
+    ("0005_facets", m0005_facets),
 )
 
 

@@ -244,6 +244,16 @@ CREATE INDEX spans_technique_category ON spans (lower((attrs::json ->> 'category
     WHERE layer = 'technique';
 """
 
+# The SQLite twin adds a facet table kept by triggers, because SQLite's planner joins a span
+# subquery to documents row by row; PostgreSQL hashes the subquery once, so here 0005 only
+# adds the indexes its filters lack: case-insensitive issuer and type, and a covering
+# index for role and technique labels.
+_M0005 = """
+CREATE INDEX documents_issuer_nocase ON documents (lower(issuer));
+CREATE INDEX documents_doc_type_nocase ON documents (lower(doc_type));
+CREATE INDEX spans_layer_label_doc ON spans (layer, label, doc_id);
+"""
+
 #: Every migration, in order, under the names ``storage.migrations.MIGRATIONS`` uses (a test
 #: keeps the two lists equal). Names are permanent; never edit one that has shipped.
 MIGRATIONS: tuple[tuple[str, str], ...] = (
@@ -251,6 +261,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0002_embeddings", _M0002),
     ("0003_reviews", _M0003),
     ("0004_span_indexes", _M0004),
+    ("0005_facets", _M0005),
 )
 
 # -- URLs and connection errors ---------------------------------------------------------------
@@ -1227,6 +1238,33 @@ class PgStore:
                 "SELECT count(*)" + self._MATCH_FROM + cond, (tsq, *fparams)
             ).fetchone()
         return int(row[0]) if row else 0
+
+    def optimize_index(self, force: bool = False) -> bool:
+        """Move the GIN index's pending list into the index proper (what the SQLite store's
+        segment merge is to FTS5); True if it moved any page. ``force`` is accepted for
+        the SQLite twin's signature: the pending list is always flushed."""
+        with self._write() as conn:
+            row = conn.execute("SELECT gin_clean_pending_list('documents_tsv')").fetchone()
+        return bool(row and row[0])
+
+    def matching(self, query: str, doc_ids: Iterable[str]) -> set[str]:
+        """Those of ``doc_ids`` that match ``query``: how hybrid search keeps a query with
+        syntax exact."""
+        ids = list(dict.fromkeys(doc_ids))
+        if not ids:
+            return set()
+        with self._search_read(query) as conn:
+            tsq, _ = self._tsquery(conn, query)
+            rows = conn.execute(
+                "SELECT d.id" + self._MATCH_FROM + " AND d.id = ANY(%s)", (tsq, ids)
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    def semantic_rows(self, model: str, filters: SearchFilters | None) -> Any:
+        """Rows of ``embedding_matrix(model)`` whose documents pass ``filters`` (numpy int
+        array); None when no filter is set."""
+        allowed = self.filter_ids(filters)
+        return None if allowed is None else self.embedding_positions(model, allowed)
 
     def filter_ids(self, filters: SearchFilters | None) -> list[str] | None:
         """Ids of the documents that pass ``filters`` in arrival order; None when no filter

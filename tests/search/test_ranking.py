@@ -1,0 +1,193 @@
+"""The SQLite store's search machinery: the facet index its filters read (kept by triggers,
+backfilled by migration 0005), parallel ranking by rowid ranges, the filter mask's count,
+and the full-text segment merge. Each is checked against the plain SQL it replaces, on a
+generated corpus of invented statements."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+
+import pytest
+
+from communique.model import Document, Span
+from communique.storage import sqlite as sq
+from communique.storage.filters import SearchFilters, sqlite_where
+from communique.storage.migrations import _FACETS
+from communique.storage.sqlite import Store
+
+WORDS = ["harbour", "convoy", "grain", "curfew", "strike", "council", "tariff", "bridge",
+         "ferry", "ration", "miners", "pylon", "ledger", "quarry", "orchard"]  # fmt: skip
+ISSUERS = ["Front of Kessel", "Council of Meridia", "League of Varnholt"]
+ACTORS = ["Odran Vale", "Lena Oskar", "the Aster militia", "Sela Rendt"]
+
+
+def _statement(rng: random.Random, i: int) -> Document:
+    sentences, spans, pos = [], [], 0
+    for _ in range(rng.randint(3, 8)):
+        actor = rng.choice(ACTORS)
+        words = " ".join(rng.choice(WORDS) for _ in range(rng.randint(3, 9)))
+        s = f"{actor} spoke of the {words}. "
+        spans.append(Span(pos, pos + len(actor), "entity", "PERSON", 0.9, {"canonical": actor}, "test@1"))
+        if rng.random() < 0.3:
+            spans.append(Span(pos, pos + len(actor), "role", rng.choice(["enemy", "ally"]), 0.8, {"actor": actor}, "test@1"))
+        if rng.random() < 0.2:
+            spans.append(Span(pos, pos + len(s) - 1, "technique", "Loaded_Language", 0.7, {"category": "Manipulative wording"}, "test@1"))
+        sentences.append(s)
+        pos += len(s)
+    meta = {"title": f"Statement {i}", "issuer": rng.choice(ISSUERS), "published": f"20{rng.randint(15, 24)}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}",
+            "languages": rng.choice([["en"], ["en", "ar"]]), "doc_type": rng.choice(["statement", "communique"])}  # fmt: skip
+    return Document.from_text("".join(sentences).strip(), meta).with_spans(spans)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory):
+    rng = random.Random(11)
+    s = Store(tmp_path_factory.mktemp("rank") / "r.db")
+    run = s.begin_run("test", "ranking", {})
+    for i in range(300):  # one transaction each: many FTS segments, as an analysis leaves
+        s.put_document(_statement(rng, i), f"gen/{i}.txt", "text", run)
+    yield s
+    s.close()
+
+
+def _facets_from_spans(conn: sqlite3.Connection) -> list[tuple]:
+    """The facet rows recomputed from the spans, the way migration 0005 backfills them."""
+    out = []
+    for layer, key in _FACETS:
+        out += conn.execute(
+            f"SELECT k, seq, count(*) FROM (SELECT {key.format(r='s')} AS k, d.seq AS seq FROM spans s"
+            f" JOIN documents d ON d.id = s.doc_id WHERE s.layer = '{layer}') WHERE k IS NOT NULL GROUP BY k, seq"
+        ).fetchall()
+    return sorted(out)
+
+
+def _facets(conn: sqlite3.Connection) -> list[tuple]:
+    return sorted(conn.execute("SELECT key, seq, n FROM facets").fetchall())
+
+
+FILTERS = [
+    SearchFilters(issuer="front of kessel"),
+    SearchFilters(role="enemy"),
+    SearchFilters(role="enemy", actor="LENA OSKAR"),
+    SearchFilters(actor="the aster militia"),
+    SearchFilters(entity="Sela Rendt", since="2018", until="2021-06"),
+    SearchFilters(technique="Loaded_Language"),
+    SearchFilters(technique="manipulative wording", doc_type="Communique"),
+    SearchFilters(language="AR", role="ally"),
+    SearchFilters(entity="nobody at all"),
+]
+
+
+def test_triggers_keep_the_facets_equal_to_the_spans(store: Store) -> None:
+    conn = store._conn
+    assert len(_facets(conn)) > 500
+    assert _facets(conn) == _facets_from_spans(conn)
+    doc_id = conn.execute("SELECT id FROM documents ORDER BY seq LIMIT 1 OFFSET 7").fetchone()[0]
+    doc = store.get_document(doc_id)
+    seq = conn.execute("SELECT seq FROM documents WHERE id = ?", (doc_id,)).fetchone()[0]
+    # replace every span with one role: the document's old facets go, the new one comes
+    store.replace_spans(doc_id, [Span(0, 4, "role", "victim", 1.0, {"actor": "Ferry Crews"}, "test@2")])
+    assert _facets(conn) == _facets_from_spans(conn)
+    assert [k for k, s, _ in _facets(conn) if s == seq] == ["actor\x1fferry crews", "role\x1fvictim", "role-actor\x1fvictim\x1fferry crews"]
+    # reviews added beside it, then replaced by a second import: counts follow
+    review = Span(0, 4, "role", "victim", 1.0, {"actor": "ferry crews"}, "review:ana")
+    store.add_spans(doc_id, [review, review])
+    assert dict(((k, n) for k, s, n in _facets(conn) if s == seq))["role\x1fvictim"] == 3
+    assert store.add_spans(doc_id, [], replace_sources=["review:ana"]) == 2
+    assert _facets(conn) == _facets_from_spans(conn)
+    store.replace_spans(doc_id, doc.spans)
+    assert _facets(conn) == _facets_from_spans(conn)
+
+
+def test_migration_backfills_the_facets(tmp_path) -> None:
+    rng = random.Random(3)
+    path = tmp_path / "old.db"
+    with Store(path) as s:
+        run = s.begin_run("test", "ranking", {})
+        for i in range(20):
+            s.put_document(_statement(rng, i), f"gen/{i}.txt", "text", run)
+        expected = _facets(s._conn)
+    conn = sqlite3.connect(path)  # back to the schema of 0004, with the spans in place
+    for stmt in ("DROP TRIGGER spans_facets_insert", "DROP TRIGGER spans_facets_delete", "DROP TABLE facets",
+                 "DROP INDEX documents_issuer_nocase", "DROP INDEX documents_doc_type_nocase",
+                 "DROP INDEX documents_languages", "DELETE FROM migrations WHERE name = '0005_facets'"):  # fmt: skip
+        conn.execute(stmt)
+    conn.commit()
+    conn.close()
+    with Store(path) as s:
+        assert len(expected) > 50
+        assert _facets(s._conn) == expected
+
+
+@pytest.mark.parametrize("filters", FILTERS, ids=lambda f: ",".join(f"{k}={v}" for k, v in f.active().items()))
+def test_filters_pass_the_same_documents_as_the_sql_conditions(store: Store, filters: SearchFilters) -> None:
+    cond, params = sqlite_where(filters)
+    sql = [r[0] for r in store._conn.execute(f"SELECT d.seq FROM documents d WHERE 1{cond} ORDER BY d.seq", params)]
+    assert store._allowed(filters).tolist() == sql
+    # the span conditions as 0004 wrote them (span subqueries), for the same filter
+    old = {r[0] for r in store._conn.execute(
+        "SELECT seq FROM documents d WHERE (? IS NULL OR d.id IN (SELECT doc_id FROM spans WHERE layer = 'entity'"
+        " AND json_extract(attrs, '$.canonical') = ? COLLATE NOCASE))", (filters.entity, filters.entity))}  # fmt: skip
+    assert set(sql) <= old
+
+
+QUERIES = ["harbour", "convoy grain", '"the grain"', "strike OR curfew", "ferry -orchard", "qua*", "spoke"]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("filters", [None, *FILTERS[:4]], ids=lambda f: str(f and f.active()))
+def test_parallel_ranges_rank_as_one_query(store: Store, query: str, filters, monkeypatch) -> None:
+    def rank(parallel: int) -> tuple:
+        monkeypatch.setattr(sq, "PARALLEL_MATCHES", parallel)
+        store._ranked = None
+        return store.bm25_ranking(query, filters=filters, limit=500), store.count_matches(query, filters=filters)
+
+    one, parts = rank(10**9), rank(0)
+    assert one == parts
+    # the count (from the mask function when filtered) is what plain SQL counts
+    cond, params = sqlite_where(filters)
+    (n,) = store._conn.execute(
+        "SELECT count(*) FROM documents_fts JOIN documents d ON d.seq = documents_fts.rowid"
+        f" WHERE documents_fts MATCH ?{cond}", (sq.to_fts5(query), *params)
+    ).fetchone()  # fmt: skip
+    assert one[1] == n
+    assert len(one[0]) == min(n, 500)
+    # the ranking is bm25's over the joined table, ties in arrival order
+    rows = store._conn.execute(
+        "SELECT d.id, bm25(documents_fts, 5.0, 1.0) AS r FROM documents_fts JOIN documents d"
+        f" ON d.seq = documents_fts.rowid WHERE documents_fts MATCH ?{cond} ORDER BY r, d.seq LIMIT 500",
+        (sq.to_fts5(query), *params),
+    ).fetchall()  # fmt: skip
+    assert one[0] == [(i, -r) for i, r in rows]
+
+
+def test_pages_and_counts_agree_across_calls(store: Store) -> None:
+    first = store.search("harbour", limit=5)
+    assert store.count_matches("harbour") > 5
+    second = store.search("harbour", limit=5, offset=5)
+    both = store.search("harbour", limit=10)
+    assert [h.id for h in first + second] == [h.id for h in both]
+    assert [h.scores["bm25_rank"] for h in second] == [6, 7, 8, 9, 10]
+
+
+def test_segment_merge_keeps_every_match(store: Store) -> None:
+    segments = "SELECT count(DISTINCT segid) FROM documents_fts_idx"
+    before = store.bm25_ranking("harbour", limit=1000)
+    assert store._conn.execute(segments).fetchone()[0] > 1
+    assert store.optimize_index(force=True) is True
+    assert store._conn.execute(segments).fetchone()[0] == 1
+    assert store.optimize_index(force=True) is False  # one segment: nothing to merge
+    store._ranked = None
+    assert store.bm25_ranking("harbour", limit=1000) == before
+
+
+def test_a_finished_run_merges_a_fragmented_index(tmp_path) -> None:
+    rng = random.Random(5)
+    with Store(tmp_path / "f.db") as s:
+        run = s.begin_run("test", "ranking", {})
+        for i in range(40):
+            s.put_document(_statement(rng, i), f"gen/{i}.txt", "text", run)
+        assert s._conn.execute("SELECT count(DISTINCT segid) FROM documents_fts_idx").fetchone()[0] > sq.MAX_FTS_SEGMENTS
+        s.finish_run(run, {"added": 40})
+        assert s._conn.execute("SELECT count(DISTINCT segid) FROM documents_fts_idx").fetchone()[0] == 1
