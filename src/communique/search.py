@@ -130,7 +130,9 @@ def _semantic(ids: list[str], matrix: Any, rows: Any, query: str) -> list[tuple[
     if not len(ids):
         return []
     qv = embedder().encode([semantic_text(query)])[0]
-    sims = matrix @ qv if rows is None else matrix[rows] @ qv
+    sims = matrix @ qv  # all rows, then the allowed ones: gathering rows would copy them
+    if rows is not None:
+        sims = sims[rows]
     top = np.argpartition(-sims, CANDIDATES)[:CANDIDATES] if len(sims) > CANDIDATES else np.arange(len(sims))
     top = top[np.lexsort((top, -sims[top]))]
     rowid = top if rows is None else rows[top]

@@ -191,3 +191,78 @@ def test_a_finished_run_merges_a_fragmented_index(tmp_path) -> None:
         assert s._conn.execute("SELECT count(DISTINCT segid) FROM documents_fts_idx").fetchone()[0] > sq.MAX_FTS_SEGMENTS
         s.finish_run(run, {"added": 40})
         assert s._conn.execute("SELECT count(DISTINCT segid) FROM documents_fts_idx").fetchone()[0] == 1
+
+
+# -- BM25 in numpy from postings (storage.postings) ---------------------------------------
+
+from communique.storage import postings  # noqa: E402
+
+NUMPY_QUERIES = ["harbour", "convoy grain", "strike OR curfew", "ferry -orchard", "qua*", "spoke",
+                 "(harbour OR bridge) -ledger", "council council", "pylon* ration", "nothingatall",
+                 "HARBOUR Tariff", "spoke -spoke*", '"ferry"*', '"the grain"', '"spoke of the"',
+                 "spoke-of", '"grain grain" OR "ferry ferry"', '"of the" -"the ledger"']  # fmt: skip
+
+
+def _fts5_ranking(store: Store, query: str, filters, limit: int = 10_000) -> tuple:
+    """The FTS5 path of _rank, postings switched off."""
+    store._ranked = store._evaluated = None
+    real = postings.evaluate
+    postings.evaluate = lambda *a, **k: None  # type: ignore[assignment]
+    try:
+        return store._rank(query, sq.to_fts5(query), filters, limit)
+    finally:
+        postings.evaluate = real  # type: ignore[assignment]
+        store._evaluated = None
+
+
+def _numpy(store: Store, query: str, allowed, limit: int):
+    ev = postings.evaluate(store._conn, sq.to_fts5(query), sq.BM25_WEIGHTS)
+    return None if ev is None else postings.rank(ev, allowed, limit)
+
+
+@pytest.mark.parametrize("min_df", [20, 10**9], ids=["postings", "vocabulary"])
+@pytest.mark.parametrize("query", NUMPY_QUERIES)
+@pytest.mark.parametrize("filters", [None, FILTERS[1], FILTERS[4]], ids=lambda f: str(f and f.active()))
+def test_numpy_bm25_equals_fts5_to_the_bit(store: Store, query: str, filters, min_df: int, monkeypatch) -> None:
+    monkeypatch.setattr(postings, "MIN_DF", min_df)
+    store._conn.execute("DELETE FROM postings_state")
+    store.optimize_index()  # postings behind (none): rebuilt
+    words = store._conn.execute("SELECT count(*) FROM postings").fetchone()[0]
+    assert (words > 10) if min_df == 20 else (words == 0)
+    fast = _numpy(store, query, store._allowed(filters), 10_000)
+    assert fast is not None
+    if query in ("nothingatall", "spoke -spoke*"):
+        assert fast[1] == 0
+    elif filters is None:  # every other query finds something in the corpus
+        assert fast[1] > 0
+    assert fast == _fts5_ranking(store, query, filters)  # every score, every tie, the count
+    store._ranked = None
+    assert store._rank(query, sq.to_fts5(query), filters, 7) == (fast[0][:7], fast[1])
+    # what hybrid search keeps of candidates for a query with syntax
+    some = [i for i, _ in store.bm25_ranking(query, limit=5)] + [i for i, _ in store.bm25_ranking("spoke", limit=40)]
+    assert store.matching(query, some) == {i for i in some if i in dict(store.bm25_ranking(query, limit=10_000))}
+
+
+@pytest.mark.parametrize("query", ["café", '"pylon ration"*', "Kesselé harbour"])
+def test_prefixed_phrases_and_other_scripts_go_to_fts5(store: Store, query: str) -> None:
+    store.optimize_index()
+    assert _numpy(store, query, None, 10) is None
+
+
+def test_postings_behind_the_store_go_to_fts5_until_rebuilt(tmp_path) -> None:
+    rng = random.Random(8)
+    with Store(tmp_path / "p.db") as s:
+        run = s.begin_run("test", "ranking", {})
+        for i in range(30):
+            s.put_document(_statement(rng, i), f"gen/{i}.txt", "text", run)
+        s.finish_run(run, {"added": 30})  # builds the postings
+        assert _numpy(s, "harbour", None, 5) is not None
+        run = s.begin_run("test", "ranking", {})
+        s.put_document(_statement(rng, 99), "gen/99.txt", "text", run)
+        assert _numpy(s, "harbour", None, 5) is None
+        before = s.bm25_ranking("harbour", limit=100)  # FTS5, and it sees the new statement
+        assert len(before) == s.count_matches("harbour")
+        s.finish_run(run, {"added": 1})
+        assert _numpy(s, "harbour", None, 5) is not None
+        s._ranked = None
+        assert s.bm25_ranking("harbour", limit=100) == before

@@ -256,6 +256,30 @@ def m0005_facets(conn: sqlite3.Connection) -> None:
     )
 
 
+def m0006_postings(conn: sqlite3.Connection) -> None:
+    """Word postings and statement lengths for ranking in numpy (``storage.postings``):
+    filled from the FTS index by ``postings.build`` at the end of a run; empty until then
+    (searches use FTS5's own ranking while the postings are missing or behind)."""
+    _script(
+        conn,
+        """
+        CREATE TABLE postings (
+            term TEXT PRIMARY KEY,
+            seqs BLOB NOT NULL,  -- int32 per statement
+            tf BLOB NOT NULL,  -- uint16 (title, text) per statement
+            pos BLOB NOT NULL,  -- token offset per instance: uint16, or int32 when wide
+            wide INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE TABLE postings_state (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            upto INTEGER NOT NULL,
+            docs INTEGER NOT NULL,
+            lengths BLOB NOT NULL
+        )
+        """,
+    )
+
+
 #: Every migration, in order. Names are permanent.
 MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0001_initial", m0001_initial),
@@ -263,6 +287,7 @@ MIGRATIONS: tuple[tuple[str, Migration], ...] = (
     ("0003_reviews", m0003_reviews),
     ("0004_span_indexes", m0004_span_indexes),
     ("0005_facets", m0005_facets),
+    ("0006_postings", m0006_postings),
 )
 
 

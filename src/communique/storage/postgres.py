@@ -262,6 +262,9 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
     ("0003_reviews", _M0003),
     ("0004_span_indexes", _M0004),
     ("0005_facets", _M0005),
+    # SQLite ranks common words in numpy from postings it keeps (storage.postings); the
+    # server ranks with ts_rank_cd over its GIN index and keeps nothing more
+    ("0006_postings", "SELECT 1"),
 )
 
 # -- URLs and connection errors ---------------------------------------------------------------
