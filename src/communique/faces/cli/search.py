@@ -111,7 +111,9 @@ def _mark(snippet: str) -> str:
 
 def index(db: str = DB_OPTION) -> None:
     """Compute the semantic-search embedding of every statement that has none (statements
-    analysed with --no-embed, or loaded by another engine). Safe to interrupt and re-run."""
+    analysed with --no-embed, or loaded by another engine), then bring the full-text index
+    and its word postings up to date (statements added outside a run). Safe to interrupt
+    and re-run."""
     import communique
 
     with translate_errors(), communique.open(db) as corpus:
