@@ -588,3 +588,23 @@ def test_store_can_be_shared_between_threads(store: Store, run: int) -> None:
         t.join()
     assert errors == []
     assert store.count_documents() == 80
+
+
+def test_search_is_unchanged_once_the_run_ends_and_the_index_is_optimized(
+    store: Store, corpus: dict[str, str], run: int
+) -> None:
+    # SQLite: the end of a run merges FTS5's segments and builds the word postings, and
+    # ranking moves from FTS5 to numpy; PostgreSQL flushes its GIN pending list. Neither
+    # may change a result, a score or a count.
+    queries = ['"red flag"', "red flag", "caliphate", "red OR caliphate", "calip*", "red -flag"]
+
+    def results() -> dict:
+        return {q: ([(h.id, h.score, h.snippet) for h in store.search(q)], store.count_matches(q)) for q in queries}
+
+    before = results()
+    assert before["red flag"][1] == 2 and before["caliphate"][1] == 2
+    store.finish_run(run, {"added": len(corpus)})
+    assert isinstance(store.optimize_index(force=True), bool)
+    assert results() == before
+    assert store.matching("red flag", list(corpus.values())) == {corpus["banner"], corpus["reversed"]}
+    assert store.matching('"red flag"', [corpus["reversed"], corpus["caliph"]]) == set()
