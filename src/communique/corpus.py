@@ -265,6 +265,9 @@ class Corpus:
         except KeyboardInterrupt:
             status = "interrupted"
             raise
+        except BaseException:  # a lost scheduler, a store that failed: the run did not finish
+            status = "failed"
+            raise
         finally:
             runner.close()
             summary.seconds = time.perf_counter() - t0

@@ -341,6 +341,7 @@ def test_losing_the_scheduler_stops_the_run_and_the_next_run_resumes(tmp_path, s
     with communique.open(db) as corpus:
         before = len(corpus)
         assert before < 8
+        assert corpus.runs()[0]["status"] == "failed"  # not "done": the run stopped short
         again = corpus.analyze([tmp_path / "in"], engine=DaskEngine(scheduler=scheduler))
         assert (again.added, again.skipped_files, again.failed) == (8 - before, before, 0)
         assert [corpus.sources(d.id)[0][0] for d in corpus.documents()] == [str(p) for p in paths]
