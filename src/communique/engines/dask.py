@@ -31,7 +31,6 @@ retries them, and the run goes on. Losing the scheduler itself stops the run wit
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import os
@@ -516,23 +515,12 @@ def _warm_worker(model_threads: int | None = None) -> dict[str, Any]:
 
 def _load_technique_model(threads: int) -> bool:
     """Load the technique model with ``threads`` ONNX Runtime threads, before the pipeline
-    loads it with its default (one per core). False when it is loaded already or the
-    technique module no longer has this shape (the default then stays)."""
-    try:
-        from ..techniques import detect
-        from ..techniques.model import TechniqueModel
+    loads it with its default (one per core). False when it was loaded already."""
+    from ..techniques import detect
 
-        if detect._model.cache_info().currsize:
-            return False
-        descriptor = vars(TechniqueModel)["load"]
-        # TechniqueModel.load(threads=None) is what detect._model calls: give it ours, once
-        setattr(TechniqueModel, "load", functools.partial(TechniqueModel.load, threads=threads))  # noqa: B010
-        try:
-            detect._model()
-        finally:
-            setattr(TechniqueModel, "load", descriptor)  # noqa: B010
-    except (ImportError, AttributeError, KeyError):  # pragma: no cover - techniques reshaped
+    if not detect.set_model_threads(threads):
         return False
+    detect.model_version()  # loads it
     return True
 
 

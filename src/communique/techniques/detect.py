@@ -24,6 +24,21 @@ log = logging.getLogger(__name__)
 _MERGE_OVERLAP = 0.5  # half: a rule's minimal phrase inside the model's wider span still merges
 
 
+#: ONNX Runtime intra-op threads for the model (None: one per core); see set_model_threads
+_THREADS: int | None = None
+
+
+def set_model_threads(threads: int | None) -> bool:
+    """Run the model on ``threads`` ONNX Runtime threads instead of one per core (a Dask
+    worker per core would otherwise make them fight over the cores). Takes effect when the
+    model loads: False, and no change, when it is loaded already."""
+    global _THREADS
+    if _model.cache_info().currsize:
+        return False
+    _THREADS = threads
+    return True
+
+
 @functools.lru_cache(maxsize=1)
 def _model() -> Any:
     """The shipped model, or None when it is missing (rules still work; say so once)."""
@@ -31,7 +46,7 @@ def _model() -> Any:
     from .model import TechniqueModel
 
     try:
-        return TechniqueModel.load()
+        return TechniqueModel.load(threads=_THREADS)
     except ConfigError as exc:
         log.warning("technique model unavailable, rules only: %s", exc.message)
         return None
