@@ -266,3 +266,41 @@ def test_postings_behind_the_store_go_to_fts5_until_rebuilt(tmp_path) -> None:
         assert _numpy(s, "harbour", None, 5) is not None
         s._ranked = None
         assert s.bm25_ranking("harbour", limit=100) == before
+
+
+def test_runs_append_postings_segments_that_rank_as_fts5(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(postings, "MIN_DF", 20)
+    rng = random.Random(21)
+    state = "SELECT upto, docs, segments FROM postings_state"
+    with Store(tmp_path / "seg.db") as s:
+        n = 0
+
+        def run_of(k: int) -> None:
+            nonlocal n
+            run = s.begin_run("test", "ranking", {})
+            for _ in range(k):
+                s.put_document(_statement(rng, n), f"gen/{n}.txt", "text", run)
+                n += 1
+            s.finish_run(run, {"added": k})
+
+        run_of(120)
+        assert s._conn.execute(state).fetchone() == (120, 120, 1)  # the first build is full
+        words = s._conn.execute("SELECT count(*) FROM postings").fetchone()[0]
+        for k in (10, 25, 1):
+            run_of(k)  # each run appends a segment for its own statements
+        assert s._conn.execute(state).fetchone() == (156, 156, 4)
+        assert s._conn.execute("SELECT count(DISTINCT term) FROM postings").fetchone()[0] == words
+        assert s._conn.execute("SELECT count(*) FROM postings").fetchone()[0] > 2 * words
+        for query in NUMPY_QUERIES:
+            for filters in (None, FILTERS[1]):
+                fast = _numpy(s, query, s._allowed(filters), 10_000)
+                assert fast is not None
+                assert fast == _fts5_ranking(s, query, filters), query
+        run_of(60)  # a tail of more than a quarter: a full rebuild
+        assert s._conn.execute(state).fetchone() == (216, 216, 1)
+        run_of(5)
+        assert s._conn.execute(state).fetchone()[2] == 2
+        assert s.optimize_index(force=True) is True  # communique index: rebuilt in full
+        assert s._conn.execute(state).fetchone() == (221, 221, 1)
+        assert s.optimize_index(force=True) is False  # nothing left to do
+        assert _numpy(s, '"the grain" OR ferry', None, 10_000) == _fts5_ranking(s, '"the grain" OR ferry', None)

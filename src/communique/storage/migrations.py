@@ -264,17 +264,20 @@ def m0006_postings(conn: sqlite3.Connection) -> None:
         conn,
         """
         CREATE TABLE postings (
-            term TEXT PRIMARY KEY,
+            term TEXT NOT NULL,
+            segment INTEGER NOT NULL,  -- the newest seq of the build that wrote it
             seqs BLOB NOT NULL,  -- int32 per statement
             tf BLOB NOT NULL,  -- uint16 (title, text) per statement
             pos BLOB NOT NULL,  -- token offset per instance: uint16, or int32 when wide
-            wide INTEGER NOT NULL
+            wide INTEGER NOT NULL,
+            PRIMARY KEY (term, segment)
         ) WITHOUT ROWID;
         CREATE TABLE postings_state (
             id INTEGER PRIMARY KEY CHECK (id = 1),
             upto INTEGER NOT NULL,
             docs INTEGER NOT NULL,
-            lengths BLOB NOT NULL
+            lengths BLOB NOT NULL,
+            segments INTEGER NOT NULL
         )
         """,
     )

@@ -37,6 +37,8 @@ import numpy as np
 #: Words in at least this many statements get postings; rarer ones are read from FTS5's
 #: vocabulary when a query asks for them (about 0.7 ms per 1,000 statements).
 MIN_DF = 1_000
+#: Incremental builds add a segment per run; past this many, the next build is a full one.
+MAX_SEGMENTS = 8
 #: FTS5's bm25 constants (fts5_aux.c).
 K1, B = 1.2, 0.75
 
@@ -75,44 +77,115 @@ def _instances(conn: sqlite3.Connection, term: str) -> tuple[Any, Any, Any]:
     ).fetchall()
     if not rows:
         return np.zeros(0, np.int64), np.zeros((0, 2), np.int64), np.zeros(0, np.int64)
-    arr = np.array(rows, dtype=np.int64)
-    key = arr[:, 0] * 2 + arr[:, 1]  # statement and column
-    cells, counts = np.unique(key, return_counts=True)
-    seqs = np.unique(arr[:, 0])
+    return _grouped(np.array(rows, dtype=np.int64))
+
+
+def _grouped(arr: Any) -> tuple[Any, Any, Any]:
+    """(seqs, tf, offsets) from instance rows (seq, column, offset) in that order."""
+    cells, at = _runs(arr[:, 0] * 2 + arr[:, 1])  # statement and column
+    counts = np.diff(np.append(at, len(arr)))
+    seqs = _runs(cells // 2)[0]
     tf = np.zeros((len(seqs), 2), np.int64)
     tf[np.searchsorted(seqs, cells // 2), cells % 2] = counts
     return seqs, tf, arr[:, 2]
 
 
-def build(conn: sqlite3.Connection) -> dict[str, int]:
-    """Rebuild the postings and lengths from the FTS index (inside the caller's write
-    transaction). Returns counts: words with postings, statements."""
+def _insert(conn: sqlite3.Connection, term: str, segment: int, seqs: Any, tf: Any, offsets: Any) -> bool:
+    """Store one word's postings segment; False (nothing stored) for counts beyond uint16."""
+    if int(tf.max()) > 0xFFFF:
+        return False  # 65k times in one column: read from FTS5's vocabulary when asked
+    wide = int(offsets.max()) > 0xFFFF  # 2 bytes an offset, unless a column is longer
+    conn.execute(
+        "INSERT INTO postings (term, segment, seqs, tf, pos, wide) VALUES (?, ?, ?, ?, ?, ?)",
+        (term, segment, seqs.astype("<i4").tobytes(), tf.astype("<u2").tobytes(),
+         offsets.astype("<i4" if wide else "<u2").tobytes(), int(wide)),
+    )  # fmt: skip
+    return True
+
+
+def _lengths(conn: sqlite3.Connection, after: int, lengths: Any) -> tuple[Any, int, int]:
+    """``lengths`` extended with the statements after seq ``after``, from FTS5's docsize:
+    (lengths, statements read, newest seq)."""
+    rows = conn.execute("SELECT id, sz FROM documents_fts_docsize WHERE id > ? ORDER BY id", (after,)).fetchall()
+    upto = rows[-1][0] if rows else after
+    out = np.zeros(upto + 1, dtype=np.int32)
+    out[: len(lengths)] = lengths[: upto + 1]
+    for rowid, sz in rows:
+        out[rowid] = _varints(sz)
+    return out, len(rows), upto
+
+
+def build(conn: sqlite3.Connection, full: bool = False) -> dict[str, int]:
+    """Bring the postings up to date (inside the caller's write transaction); returns
+    counts: words with postings, statements added to them, segments.
+
+    The statements added since the last build are tokenized by a temporary FTS5 table with
+    the index's tokenizer and appended to each word's postings as a new segment, so the
+    end of a run costs in proportion to the run. A full rebuild from the whole index (which
+    also gives postings to words that became frequent since) is done with ``full``, on
+    the first build, when more than ``MAX_SEGMENTS`` segments or a tail of more than a
+    quarter of the statements would be read."""
     _vocab(conn)
-    upto = conn.execute("SELECT coalesce(max(rowid), 0) FROM documents_fts_docsize").fetchone()[0]
-    lengths = np.zeros(upto + 1, dtype=np.int32)
-    n = 0
-    for rowid, sz in conn.execute("SELECT id, sz FROM documents_fts_docsize"):
-        lengths[rowid] = _varints(sz)
-        n += 1
+    state = conn.execute("SELECT upto, docs, lengths, segments FROM postings_state WHERE id = 1").fetchone()
+    newest = conn.execute("SELECT coalesce(max(rowid), 0) FROM documents_fts_docsize").fetchone()[0]
+    if state is not None and state[0] == newest and (not full or state[3] == 1):
+        return {"words": 0, "documents": 0, "segments": state[3]}  # up to date
+    if state is not None and not full and state[3] < MAX_SEGMENTS:
+        tail = conn.execute("SELECT count(*) FROM documents_fts_docsize WHERE id > ?", (state[0],)).fetchone()[0]
+        if tail * 4 <= state[1]:
+            return _append(conn, state)
+    lengths, n, upto = _lengths(conn, 0, np.zeros(0, np.int32))
     conn.execute("DELETE FROM postings")
     words = [r[0] for r in conn.execute(
         "SELECT term FROM temp.communique_vocab_row WHERE doc >= ?", (MIN_DF,)
     ).fetchall()]  # fmt: skip
-    for term in words:
-        seqs, tf, offsets = _instances(conn, term)
-        if int(tf.max()) > 0xFFFF:
-            continue  # 65k times in one column: read from FTS5's vocabulary when asked
-        wide = int(offsets.max()) > 0xFFFF  # 2 bytes an offset, unless a column is longer
-        conn.execute(
-            "INSERT INTO postings (term, seqs, tf, pos, wide) VALUES (?, ?, ?, ?, ?)",
-            (term, seqs.astype("<i4").tobytes(), tf.astype("<u2").tobytes(),
-             offsets.astype("<i4" if wide else "<u2").tobytes(), int(wide)),
-        )  # fmt: skip
+    kept = sum(_insert(conn, term, upto, *_instances(conn, term)) for term in words)
     conn.execute(
-        "INSERT OR REPLACE INTO postings_state (id, upto, docs, lengths) VALUES (1, ?, ?, ?)",
+        "INSERT OR REPLACE INTO postings_state (id, upto, docs, lengths, segments) VALUES (1, ?, ?, ?, 1)",
         (upto, n, lengths.astype("<i4").tobytes()),
     )
-    return {"words": len(words), "documents": n}
+    return {"words": kept, "documents": n, "segments": 1}
+
+
+def _append(conn: sqlite3.Connection, state: tuple) -> dict[str, int]:
+    """The incremental half of ``build``: a segment for the statements after ``upto``."""
+    from .migrations import TOKENIZE
+    from .textfold import fold
+
+    old_upto, docs, blob, segments = state
+    lengths, added, upto = _lengths(conn, old_upto, np.frombuffer(blob, dtype="<i4"))
+    conn.execute("DROP TABLE IF EXISTS temp.communique_tail_vocab")
+    conn.execute("DROP TABLE IF EXISTS temp.communique_tail")
+    conn.execute(f'CREATE VIRTUAL TABLE temp.communique_tail USING fts5(title, text, tokenize="{TOKENIZE}")')
+    conn.executemany(
+        "INSERT INTO temp.communique_tail (rowid, title, text) VALUES (?, ?, ?)",
+        ((seq, fold(t) if t else t, fold(x)) for seq, t, x in conn.execute(
+            "SELECT seq, title, text FROM documents WHERE seq > ? AND seq <= ? ORDER BY seq", (old_upto, upto)
+        ).fetchall()),
+    )  # fmt: skip
+    conn.execute("CREATE VIRTUAL TABLE temp.communique_tail_vocab USING fts5vocab(temp, communique_tail, instance)")
+    rows = conn.execute(
+        "SELECT v.term, v.doc, v.col = 'text', v.offset FROM temp.communique_tail_vocab v"
+        " WHERE v.term IN (SELECT DISTINCT term FROM postings) ORDER BY v.term, v.doc, v.col = 'text', v.offset"
+    ).fetchall()
+    words = 0
+    start = 0
+    for k in range(1, len(rows) + 1):
+        if k < len(rows) and rows[k][0] == rows[start][0]:
+            continue
+        term = rows[start][0]
+        if _insert(conn, term, upto, *_grouped(np.array([r[1:] for r in rows[start:k]], dtype=np.int64))):
+            words += 1
+        else:  # this segment cannot be stored, so no segment may be used: FTS5 reads it
+            conn.execute("DELETE FROM postings WHERE term = ?", (term,))
+        start = k
+    conn.execute("DROP TABLE temp.communique_tail_vocab")
+    conn.execute("DROP TABLE temp.communique_tail")
+    conn.execute(
+        "UPDATE postings_state SET upto = ?, docs = ?, lengths = ?, segments = ? WHERE id = 1",
+        (upto, docs + added, lengths.astype("<i4").tobytes(), segments + 1),
+    )
+    return {"words": words, "documents": added, "segments": segments + 1}
 
 
 def is_current(conn: sqlite3.Connection) -> bool:
@@ -308,12 +381,15 @@ def _word(conn: sqlite3.Connection, term: str, offsets: bool = False) -> tuple[A
     The offsets (8 MB for a word in every statement of 100k) are read only when asked:
     None otherwise."""
     cols = "seqs, tf, pos, wide" if offsets else "seqs, tf"
-    row = conn.execute(f"SELECT {cols} FROM postings WHERE term = ?", (term,)).fetchone()
-    if row is None:
+    rows = conn.execute(f"SELECT {cols} FROM postings WHERE term = ? ORDER BY segment", (term,)).fetchall()
+    if not rows:
         return _instances(conn, term)
-    seqs = np.frombuffer(row[0], dtype="<i4").astype(np.int64)
-    tf = np.frombuffer(row[1], dtype="<u2").reshape(-1, 2).astype(np.int64)
-    return seqs, tf, (np.frombuffer(row[2], dtype="<i4" if row[3] else "<u2") if offsets else None)
+    # segments hold consecutive ranges of seqs, oldest first
+    seqs = np.concatenate([np.frombuffer(r[0], dtype="<i4") for r in rows]).astype(np.int64)
+    tf = np.concatenate([np.frombuffer(r[1], dtype="<u2") for r in rows]).reshape(-1, 2).astype(np.int64)
+    if not offsets:
+        return seqs, tf, None
+    return seqs, tf, np.concatenate([np.frombuffer(r[2], dtype="<i4" if r[3] else "<u2").astype(np.int64) for r in rows])
 
 
 def _keys(seqs: Any, tf: Any, offsets: Any) -> Any:
