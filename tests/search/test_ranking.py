@@ -296,7 +296,14 @@ def test_runs_append_postings_segments_that_rank_as_fts5(tmp_path, monkeypatch) 
                 fast = _numpy(s, query, s._allowed(filters), 10_000)
                 assert fast is not None
                 assert fast == _fts5_ranking(s, query, filters), query
-        run_of(60)  # a tail of more than a quarter: a full rebuild
+        monkeypatch.setattr(postings, "MAX_SEGMENTS", 5)
+        run_of(2)
+        run_of(3)  # the sixth segment: the five before are joined into one first
+        assert s._conn.execute(state).fetchone() == (161, 161, 2)
+        assert s._conn.execute("SELECT count(*) FROM postings").fetchone()[0] <= 2 * words
+        for query in NUMPY_QUERIES:
+            assert _numpy(s, query, None, 10_000) == _fts5_ranking(s, query, None), query
+        run_of(55)  # a tail of more than a quarter: a full rebuild
         assert s._conn.execute(state).fetchone() == (216, 216, 1)
         run_of(5)
         assert s._conn.execute(state).fetchone()[2] == 2
