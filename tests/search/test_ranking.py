@@ -11,6 +11,7 @@ import sqlite3
 import pytest
 
 from communique.model import Document, Span
+from communique.storage import postings
 from communique.storage import sqlite as sq
 from communique.storage.filters import SearchFilters, sqlite_where
 from communique.storage.migrations import _FACETS
@@ -138,6 +139,9 @@ QUERIES = ["harbour", "convoy grain", '"the grain"', "strike OR curfew", "ferry 
 @pytest.mark.parametrize("query", QUERIES)
 @pytest.mark.parametrize("filters", [None, *FILTERS[:4]], ids=lambda f: str(f and f.active()))
 def test_parallel_ranges_rank_as_one_query(store: Store, query: str, filters, monkeypatch) -> None:
+    monkeypatch.setattr(postings, "evaluate", lambda *a, **k: None)  # FTS5's own ranking
+    store._evaluated = None
+
     def rank(parallel: int) -> tuple:
         monkeypatch.setattr(sq, "PARALLEL_MATCHES", parallel)
         store._ranked = None
@@ -194,8 +198,6 @@ def test_a_finished_run_merges_a_fragmented_index(tmp_path) -> None:
 
 
 # -- BM25 in numpy from postings (storage.postings) ---------------------------------------
-
-from communique.storage import postings  # noqa: E402
 
 NUMPY_QUERIES = ["harbour", "convoy grain", "strike OR curfew", "ferry -orchard", "qua*", "spoke",
                  "(harbour OR bridge) -ledger", "council council", "pylon* ration", "nothingatall",
