@@ -313,3 +313,22 @@ def test_runs_append_postings_segments_that_rank_as_fts5(tmp_path, monkeypatch) 
         assert s._conn.execute(state).fetchone() == (221, 221, 1)
         assert s.optimize_index(force=True) is False  # nothing left to do
         assert _numpy(s, '"the grain" OR ferry', None, 10_000) == _fts5_ranking(s, '"the grain" OR ferry', None)
+
+
+def test_long_pages_are_read_in_chunks_of_in_lists(store: Store, monkeypatch) -> None:
+    # SQLite caps a statement's parameters (32,766): pages, ids and snippets are read in
+    # chunks; the same results whatever the chunk size
+    def page() -> tuple:
+        store._ranked = store._evaluated = None
+        hits = store.search("spoke", limit=120) + store.search("qua*", limit=60)
+        ids = [h.id for h in hits]
+        return (
+            [(h.id, h.score, h.snippet, h.matches) for h in hits],
+            [(h.id, h.snippet) for h in store.hits(ids, "harbour OR quarry")],
+            store.matching("harbour", ids),
+        )
+
+    whole = page()
+    monkeypatch.setattr(sq, "_IN_CHUNK", 7)
+    assert page() == whole
+    assert len(whole[0]) == 180 and len(whole[1]) >= 120

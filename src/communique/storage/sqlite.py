@@ -109,6 +109,19 @@ class SearchHit:
     scores: dict = field(default_factory=dict)
 
 
+#: Values per ``IN (...)`` list: SQLite allows 32,766 parameters to a statement.
+_IN_CHUNK = 10_000
+
+
+def _in_rows(conn: sqlite3.Connection, sql: str, values: list, before: tuple = ()) -> list[tuple]:
+    """Rows of ``sql`` (with one ``{marks}`` for the IN list) for every value, in chunks."""
+    out: list[tuple] = []
+    for k in range(0, len(values), _IN_CHUNK):
+        part = values[k : k + _IN_CHUNK]
+        out += conn.execute(sql.format(marks=", ".join("?" * len(part))), (*before, *part)).fetchall()
+    return out
+
+
 _EXECUTOR: ThreadPoolExecutor | None = None
 
 
@@ -785,9 +798,9 @@ class Store:
         with self._lock:
             rows = {
                 r[0]: r[1:]
-                for r in self._conn.execute(
-                    "SELECT seq, id, title, issuer, published FROM documents WHERE seq IN"
-                    f" ({', '.join('?' * len(page))})",
+                for r in _in_rows(
+                    self._conn,
+                    "SELECT seq, id, title, issuer, published FROM documents WHERE seq IN ({marks})",
                     [seq for seq, _ in page],
                 )
             }
@@ -817,7 +830,11 @@ class Store:
         if not seqs:
             return {}
         if '" *' in match:
-            rows = self._fts(query, sql + f"+rowid IN ({', '.join('?' * len(seqs))})", (*marks, *seqs))
+            try:
+                with self._lock:
+                    rows = _in_rows(self._conn, sql + "+rowid IN ({marks})", seqs, marks)
+            except sqlite3.Error as e:
+                raise StoreError(E_STORE, f"store {self.path}: {e}") from e
         else:
             rows = [r for seq in seqs for r in self._fts(query, sql + "rowid = ?", (*marks, seq))]
         return {r[0]: (r[1], r[2]) for r in rows}
@@ -891,16 +908,12 @@ class Store:
 
     def _ids(self, seqs: list[int]) -> dict[int, str]:
         with self._lock:
-            return dict(self._conn.execute(
-                f"SELECT seq, id FROM documents WHERE seq IN ({', '.join('?' * len(seqs))})", seqs
-            ).fetchall())  # fmt: skip
+            return dict(_in_rows(self._conn, "SELECT seq, id FROM documents WHERE seq IN ({marks})", seqs))
 
     def _seqs(self, doc_ids: Iterable[str]) -> dict[str, int]:
         ids = list(dict.fromkeys(doc_ids))
         with self._lock:
-            return dict(self._conn.execute(
-                f"SELECT id, seq FROM documents WHERE id IN ({', '.join('?' * len(ids))})", ids
-            ).fetchall())  # fmt: skip
+            return dict(_in_rows(self._conn, "SELECT id, seq FROM documents WHERE id IN ({marks})", ids))
 
     def _state(self) -> tuple[int, int]:
         """Changes since this Store opened: its own commits and, from ``PRAGMA
@@ -1094,10 +1107,11 @@ class Store:
         with self._read() as conn:
             rows = {
                 r[0]: r[1:]
-                for r in conn.execute(
+                for r in _in_rows(
+                    conn,
                     "SELECT id, seq, title, issuer, published, substr(text, 1, 400) FROM documents"
-                    f" WHERE id IN ({', '.join('?' * len(ids))})",
-                    ids,
+                    " WHERE id IN ({marks})",
+                    list(ids),
                 )
             }
         snippets = self._snippets(query or "", anyword, [r[0] for r in rows.values()]) if anyword else {}
