@@ -212,14 +212,6 @@ def _append(conn: sqlite3.Connection, state: tuple) -> dict[str, int]:
     return {"words": words, "documents": added, "segments": segments + 1}
 
 
-def is_current(conn: sqlite3.Connection) -> bool:
-    """Whether the postings cover every statement (statements are only ever added, with
-    rising seqs, so the newest seq tells)."""
-    row = conn.execute("SELECT upto FROM postings_state WHERE id = 1").fetchone()
-    newest = conn.execute("SELECT coalesce(max(rowid), 0) FROM documents_fts_docsize").fetchone()[0]
-    return row is not None and row[0] == newest
-
-
 def _parse(match: str) -> tuple | None:
     """The FTS5 expression ``storage.query.to_fts5`` emits, as a tree of ("word", token,
     prefix) leaves and ("and" | "or" | "not", children); None when a leaf is not one ASCII

@@ -959,9 +959,11 @@ class Store:
         """(seq, bm25 score) of the best ``limit`` matches, best first (ties in arrival
         order), and the number of matches.
 
-        Ranks in FTS5 alone, never joined to ``documents``: a filter becomes a function of
-        the rowid over a byte mask of the allowed seqs (which also counts the matches that
-        pass). A query with more than ``PARALLEL_MATCHES`` matches is ranked in rowid
+        In numpy from the word postings when they can answer the query (``storage.postings``:
+        the same scores as FTS5, without its cost per match). Otherwise in FTS5 alone,
+        never joined to ``documents``: a filter becomes a function of the rowid over a byte
+        mask of the allowed seqs (which also counts the matches that pass), and a query
+        with more than ``PARALLEL_MATCHES`` matches is ranked in rowid
         ranges on one read connection per core, in parallel: SQLite releases the GIL, and
         bm25's statistics (IDF, average length) are global, so the ranges' scores are the
         whole index's. The last result is kept (until the store changes), so the
