@@ -1216,7 +1216,11 @@ class Store:
         if allowed is None:
             return None
         _, _, seqs = self._embeddings(model)
-        return np.flatnonzero(np.isin(seqs, allowed, assume_unique=True))
+        if not len(allowed) or not len(seqs):
+            return np.zeros(0, dtype=np.int64)
+        mask = np.zeros(max(int(allowed[-1]), int(seqs.max())) + 1, dtype=bool)
+        mask[allowed] = True  # a lookup table by seq: 1 ms where np.isin sorts (5-8 ms)
+        return np.flatnonzero(mask[seqs])
 
     # -- overview ---------------------------------------------------------------------------
 
