@@ -332,3 +332,25 @@ def test_long_pages_are_read_in_chunks_of_in_lists(store: Store, monkeypatch) ->
     monkeypatch.setattr(sq, "_IN_CHUNK", 7)
     assert page() == whole
     assert len(whole[0]) == 180 and len(whole[1]) >= 120
+
+
+def test_only_a_finished_run_updates_the_postings_and_a_failure_there_is_not_the_run_s(tmp_path, monkeypatch, caplog) -> None:
+    from communique.errors import E_STORE, StoreError
+
+    rng = random.Random(4)
+    with Store(tmp_path / "r.db") as s:
+        run = s.begin_run("test", "ranking", {})
+        s.put_document(_statement(rng, 0), "gen/0.txt", "text", run)
+        s.finish_run(run, {"added": 1}, "interrupted")  # Ctrl-C: no index work on the way out
+        assert s._conn.execute("SELECT count(*) FROM postings_state").fetchone()[0] == 0
+
+        def broken(force: bool = False) -> bool:
+            raise StoreError(E_STORE, "disk full")
+
+        run = s.begin_run("test", "ranking", {})
+        s.put_document(_statement(rng, 1), "gen/1.txt", "text", run)
+        monkeypatch.setattr(s, "optimize_index", broken)
+        s.finish_run(run, {"added": 1})
+        assert s.runs()[0]["status"] == "done"
+        assert "disk full" in caplog.text
+        assert s.count_matches("spoke") == 2  # FTS5's ranking while the postings are behind

@@ -20,6 +20,7 @@ lists and dates as ISO strings.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import socket
@@ -50,6 +51,8 @@ from .filters import SearchFilters, facet_keys, sqlite_document_where, sqlite_wh
 from .migrations import migrate
 from .query import to_fts5
 from .textfold import fold
+
+log = logging.getLogger(__name__)
 
 #: Snippet markers around each matched token. Guillemets, because the snippet is plain text
 #: for a terminal or a page; note that Arabic and French texts use « » as quotation marks.
@@ -417,7 +420,9 @@ class Store:
         return run_id
 
     def finish_run(self, run_id: int, counts: dict, status: str = "done") -> None:
-        """Close a run with its counts and final status ('done', 'interrupted', 'failed')."""
+        """Close a run with its counts and final status ('done', 'interrupted', 'failed').
+        A run that is done then brings the search index up to date (``optimize_index``);
+        if that fails, the run stays done and search falls back to FTS5's ranking."""
         if status not in RUN_STATUSES - {"running"}:
             raise StoreError(
                 E_STORE, f"run status must be done, interrupted or failed, not {status!r}"
@@ -429,7 +434,12 @@ class Store:
             )
             if cur.rowcount == 0:
                 raise NotFoundError(E_NOT_FOUND, f"no run {run_id} in {self.path}")
-        self.optimize_index()
+        if status != "done":
+            return  # an interrupted or failed run ends now; the next run or index catches up
+        try:
+            self.optimize_index()
+        except StoreError as e:  # searches fall back to FTS5's ranking: slower, still right
+            log.warning("search index not brought up to date after run %s: %s", run_id, e.message)
 
     def record_failure(self, run_id: int, source: str, code: str, reason: str) -> None:
         """Record that ``source`` failed in run ``run_id`` with an error code and reason."""
