@@ -2,9 +2,9 @@
 
 FTS5's ``bm25()`` is computed row by row inside SQLite, about 0.7 us per matching
 statement: 30-60 ms for a word found in half of 100k statements, before anything else. For
-queries of ASCII words, phrases and prefixes with AND, OR and NOT (``subsidies``, ``"border
-crossing"``, ``strike OR curfew``, ``flooded -earthquake``, ``volunt*``), this module
-computes the same matches and scores in numpy from:
+queries of words, phrases and prefixes with AND, OR and NOT (``subsidies``, ``"border
+crossing"``, ``strike OR curfew``, ``flooded -earthquake``, ``volunt*``, Arabic with or
+without diacritics), this module computes the same matches and scores in numpy from:
 
 - **postings** of the frequent words (table ``postings``, migration 0006): for every word
   in at least ``MIN_DF`` statements, the sorted seqs of the statements that contain it, its
@@ -17,9 +17,10 @@ computes the same matches and scores in numpy from:
 The formula, its order of operations and its tie-break (arrival order) are FTS5's
 (``fts5Bm25Function``: k1 = 1.2, b = 0.75, idf = log((N - n + 0.5) / (n + 0.5)) floored at
 1e-6, column weights summed per instance), so the scores are FTS5's to the last bit: a test
-compares both, score for score, on a generated corpus. Words outside ASCII (FTS5's
-unicode61 rules are not repeated here), a prefix of several words, and a store whose
-postings are older than its newest statement go to FTS5 (``evaluate`` returns None).
+compares both, score for score, on generated corpora. The query's words are tokenized by
+FTS5 itself (a one-row temporary table with the index's tokenizer), so case, diacritics
+and Arabic marks fold as in the index. A prefix of several words, and a store whose
+postings are older than its newest statement, go to FTS5 (``evaluate`` returns None).
 ``build`` runs at the end of every analysis run (appending the run's statements as a
 segment: 0.6 s for 100 statements added to 100k) and in ``communique index`` (a full
 rebuild: about 30 s per 100k statements of the scale benchmark's vocabulary); the postings
@@ -48,7 +49,6 @@ _VOCAB = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS temp.communique_vocab_{kind}"
     " USING fts5vocab(main, documents_fts, {kind})"
 )
-_TOKEN = re.compile(r"[A-Za-z0-9]+")
 _LEX = re.compile(r'\s*(?:(?P<phrase>"(?:[^"]|"")*")(?P<prefix> \*)?|(?P<op>AND|OR|NOT)|(?P<paren>[()]))')
 
 
@@ -212,10 +212,26 @@ def _append(conn: sqlite3.Connection, state: tuple) -> dict[str, int]:
     return {"words": words, "documents": added, "segments": segments + 1}
 
 
-def _parse(match: str) -> tuple | None:
-    """The FTS5 expression ``storage.query.to_fts5`` emits, as a tree of ("word", token,
-    prefix) leaves and ("and" | "or" | "not", children); None when a leaf is not one ASCII
-    word (a phrase, or a word FTS5 would tokenize differently)."""
+def _tokens(conn: sqlite3.Connection, text: str) -> list[str]:
+    """``text`` as FTS5 tokenizes it for the index (case, diacritics, Arabic marks and
+    all): put in a one-row temporary FTS5 table with the index's tokenizer and read back
+    from its vocabulary, in order."""
+    from .migrations import TOKENIZE
+
+    conn.execute(f'CREATE VIRTUAL TABLE IF NOT EXISTS temp.communique_tok USING fts5(t, tokenize="{TOKENIZE}")')
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.communique_tok_vocab"
+        " USING fts5vocab(temp, communique_tok, instance)"
+    )
+    conn.execute("DELETE FROM temp.communique_tok")
+    conn.execute("INSERT INTO temp.communique_tok (rowid, t) VALUES (1, ?)", (text,))
+    return [r[0] for r in conn.execute("SELECT term FROM temp.communique_tok_vocab ORDER BY offset")]
+
+
+def _parse(conn: sqlite3.Connection, match: str) -> tuple | None:
+    """The FTS5 expression ``storage.query.to_fts5`` emits, as a tree of ("word", tokens,
+    prefix) leaves (tokens joined by a space: several make a phrase) and ("and" | "or" |
+    "not", children); None for a prefix of several words or anything unexpected."""
     toks: list[tuple[str, str]] = []
     pos = 0
     while pos < len(match):
@@ -227,9 +243,7 @@ def _parse(match: str) -> tuple | None:
         pos = m.end()
         if m.group("phrase"):
             text = m.group("phrase")[1:-1].replace('""', '"')
-            if not text.isascii():
-                return None  # FTS5's unicode61 rules beyond ASCII are not repeated here
-            words = tuple(w.lower() for w in _TOKEN.findall(text))
+            words = _tokens(conn, text)
             if not words or (m.group("prefix") and len(words) > 1):
                 return None
             toks.append(("word*" if m.group("prefix") else "word", " ".join(words)))
@@ -305,12 +319,12 @@ class Evaluation:
 def evaluate(conn: sqlite3.Connection, match: str, weights: tuple[float, float]) -> Evaluation | None:
     """Evaluate an FTS5 expression (as ``query.to_fts5`` emits it) over the postings; None
     when this query or store is not for numpy (see the module's docstring)."""
-    tree = _parse(match)
-    if tree is None:
-        return None
     state = conn.execute("SELECT upto, docs, lengths FROM postings_state WHERE id = 1").fetchone()
     newest = conn.execute("SELECT coalesce(max(rowid), 0) FROM documents_fts_docsize").fetchone()[0]
     if state is None or state[0] != newest:
+        return None
+    tree = _parse(conn, match)
+    if tree is None:
         return None
     _vocab(conn)
     words: dict[tuple[str, bool], tuple[Any, Any]] = {}
