@@ -388,3 +388,22 @@ def test_numpy_bm25_equals_fts5_beyond_ascii(mixed: Store, query: str, min_df: i
     assert fast == _fts5_ranking(mixed, query, None)
     if query != "strasse":  # FTS5 keeps ß: "strasse" is another word
         assert fast[1] > 0
+
+
+def test_a_word_that_becomes_frequent_over_small_runs_gets_postings(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(postings, "MIN_DF", 20)
+    rng = random.Random(23)
+    with Store(tmp_path / "grow.db") as s:
+        run = s.begin_run("test", "ranking", {})
+        for i in range(100):
+            s.put_document(_statement(rng, i), f"gen/{i}.txt", "text", run)
+        s.finish_run(run, {"added": 100})
+        has = "SELECT count(*) FROM postings WHERE term = 'zephyrine'"
+        for i in range(100, 125):  # a new name, in every statement of five small runs
+            run = s.begin_run("test", "ranking", {})
+            doc = _statement(rng, i)
+            s.put_document(Document.from_text(doc.text + " Zephyrine Zephyrine.", doc.meta), f"gen/{i}.txt", "text", run)
+            s.finish_run(run, {"added": 1})
+            assert (s._conn.execute(has).fetchone()[0] > 0) == (i >= 119)  # from the 20th on
+        for query in ("zephyrine", '"zephyrine zephyrine"', "zephyrine harbour", "zeph*"):
+            assert _numpy(s, query, None, 10_000) == _fts5_ranking(s, query, None), query

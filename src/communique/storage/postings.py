@@ -22,9 +22,10 @@ FTS5 itself (a one-row temporary table with the index's tokenizer), so case, dia
 and Arabic marks fold as in the index. A prefix of several words, and a store whose
 postings are older than its newest statement, go to FTS5 (``evaluate`` returns None).
 ``build`` runs at the end of every analysis run (appending the run's statements as a
-segment: 0.6 s for 100 statements added to 100k) and in ``communique index`` (a full
-rebuild: about 30 s per 100k statements of the scale benchmark's vocabulary); the postings
-take 18 % more disk.
+segment: 0.6 s for 100 statements added to 100k) and in ``communique index`` (joining the
+segments: 4 s at 100k); a full rebuild (the first, or after a run that adds over a quarter
+of the corpus) takes about 30 s per 100k statements of the scale benchmark's vocabulary.
+The postings take 18 % more disk.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ import numpy as np
 #: Words in at least this many statements get postings; rarer ones are read from FTS5's
 #: vocabulary when a query asks for them (about 0.7 ms per 1,000 statements).
 MIN_DF = 1_000
+#: Words of a run checked for promotion to postings (the run's commonest first).
+PROMOTE_PER_RUN = 200
 #: Incremental builds add a segment per run; at this many, the next one joins them first.
 MAX_SEGMENTS = 8
 #: FTS5's bm25 constants (fts5_aux.c).
@@ -117,28 +120,33 @@ def _lengths(conn: sqlite3.Connection, after: int, lengths: Any) -> tuple[Any, i
     return out, len(rows), upto
 
 
-def build(conn: sqlite3.Connection, full: bool = False) -> dict[str, int]:
+def build(conn: sqlite3.Connection, full: bool = False, compact: bool = False) -> dict[str, Any]:
     """Bring the postings up to date (inside the caller's write transaction); returns
-    counts: words with postings, statements added to them, segments.
+    counts (words given postings, statements added, segments) and whether anything changed.
 
     The statements added since the last build are tokenized by a temporary FTS5 table with
     the index's tokenizer and appended to each word's postings as a new segment, so the
-    end of a run costs in proportion to the run; at ``MAX_SEGMENTS`` segments they are
-    first joined into one. A full rebuild from the whole index (which also gives postings
-    to words that became frequent since) is done with ``full``, on the first build, and
-    when more than a quarter of the statements are new."""
+    end of a run costs in proportion to the run; at ``MAX_SEGMENTS`` segments, or with
+    ``compact``, the segments are joined into one. Words of the run that have become
+    frequent are promoted (``PROMOTE_PER_RUN``). A full rebuild from the whole index is
+    done on the first build, when more than a quarter of the statements are new, and
+    with ``full``."""
     _vocab(conn)
     state = conn.execute("SELECT upto, docs, lengths, segments FROM postings_state WHERE id = 1").fetchone()
     newest = conn.execute("SELECT coalesce(max(rowid), 0) FROM documents_fts_docsize").fetchone()[0]
-    if state is not None and state[0] == newest and (not full or state[3] == 1):
-        return {"words": 0, "documents": 0, "segments": state[3]}  # up to date
     if state is not None and not full:
         tail = conn.execute("SELECT count(*) FROM documents_fts_docsize WHERE id > ?", (state[0],)).fetchone()[0]
         if tail * 4 <= state[1]:
-            if state[3] >= MAX_SEGMENTS:
-                _compact(conn, state[0])
-                state = (*state[:3], 1)
-            return _append(conn, state)
+            out: dict[str, Any] = {"words": 0, "documents": 0, "segments": state[3], "changed": False}
+            if tail:
+                if state[3] >= MAX_SEGMENTS:
+                    _compact(conn, state[0])
+                    state = (*state[:3], 1)
+                out = _append(conn, state)
+            if compact and out["segments"] > 1:
+                _compact(conn, newest)
+                out.update(segments=1, changed=True)
+            return out
     lengths, n, upto = _lengths(conn, 0, np.zeros(0, np.int32))
     conn.execute("DELETE FROM postings")
     words = [r[0] for r in conn.execute(
@@ -149,7 +157,7 @@ def build(conn: sqlite3.Connection, full: bool = False) -> dict[str, int]:
         "INSERT OR REPLACE INTO postings_state (id, upto, docs, lengths, segments) VALUES (1, ?, ?, ?, 1)",
         (upto, n, lengths.astype("<i4").tobytes()),
     )
-    return {"words": kept, "documents": n, "segments": 1}
+    return {"words": kept, "documents": n, "segments": 1, "changed": True}
 
 
 def _compact(conn: sqlite3.Connection, upto: int) -> None:
@@ -203,13 +211,24 @@ def _append(conn: sqlite3.Connection, state: tuple) -> dict[str, int]:
         else:  # this segment cannot be stored, so no segment may be used: FTS5 reads it
             conn.execute("DELETE FROM postings WHERE term = ?", (term,))
         start = k
+    # words of the run that have no postings yet and may now be frequent: the commonest in
+    # the run first, a bounded number per run, so that growth by small runs promotes them
+    for (term,) in conn.execute(
+        "SELECT term FROM temp.communique_tail_vocab WHERE term NOT IN (SELECT DISTINCT term FROM postings)"
+        " GROUP BY term ORDER BY count(DISTINCT doc) DESC, term LIMIT ?", (PROMOTE_PER_RUN,)
+    ).fetchall():  # fmt: skip
+        df = conn.execute(  # a range, not "=": fts5vocab seeks for ranges and scans for "="
+            "SELECT doc FROM temp.communique_vocab_row WHERE term >= ? AND term <= ?", (term, term)
+        ).fetchone()
+        if df is not None and df[0] >= MIN_DF and _insert(conn, term, upto, *_instances(conn, term)):
+            words += 1  # the whole of its postings, in one segment of its own
     conn.execute("DROP TABLE temp.communique_tail_vocab")
     conn.execute("DROP TABLE temp.communique_tail")
     conn.execute(
         "UPDATE postings_state SET upto = ?, docs = ?, lengths = ?, segments = ? WHERE id = 1",
         (upto, docs + added, lengths.astype("<i4").tobytes(), segments + 1),
     )
-    return {"words": words, "documents": added, "segments": segments + 1}
+    return {"words": words, "documents": added, "segments": segments + 1, "changed": True}
 
 
 def _tokens(conn: sqlite3.Connection, text: str) -> list[str]:
