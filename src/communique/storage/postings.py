@@ -87,12 +87,16 @@ def _instances(conn: sqlite3.Connection, term: str) -> tuple[Any, Any, Any]:
 
 def _grouped(arr: Any) -> tuple[Any, Any, Any]:
     """(seqs, tf, offsets) from instance rows (seq, column, offset) in that order."""
-    cells, at = _runs(arr[:, 0] * 2 + arr[:, 1])  # statement and column
-    counts = np.diff(np.append(at, len(arr)))
-    seqs = _runs(cells // 2)[0]
+    return (*_counts(arr[:, 0] * 2 + arr[:, 1]), arr[:, 2])
+
+
+def _counts(cells: Any) -> tuple[Any, Any]:
+    """(seqs, tf [n, 2]) from one sorted cell (seq * 2 + column) per instance."""
+    distinct, at = _runs(cells)
+    seqs = _runs(distinct // 2)[0]
     tf = np.zeros((len(seqs), 2), np.int64)
-    tf[np.searchsorted(seqs, cells // 2), cells % 2] = counts
-    return seqs, tf, arr[:, 2]
+    tf[np.searchsorted(seqs, distinct // 2), distinct % 2] = np.diff(np.append(at, len(cells)))
+    return seqs, tf
 
 
 def _insert(conn: sqlite3.Connection, term: str, segment: int, seqs: Any, tf: Any, offsets: Any) -> bool:
@@ -456,11 +460,7 @@ def _phrase(conn: sqlite3.Connection, words: list[str], weights: tuple[float, fl
         keys = _keys(*_word(conn, w, offsets=True))
         starts = keys if starts is None else starts[_contains(keys, starts + k)]
     assert starts is not None
-    cells, at = _runs(starts >> 32)  # starts are sorted: so are their cells
-    counts = np.diff(np.append(at, len(starts)))
-    seqs = _runs(cells // 2)[0]
-    tf = np.zeros((len(seqs), 2), np.int64)
-    tf[np.searchsorted(seqs, cells // 2), cells % 2] = counts
+    seqs, tf = _counts(starts >> 32)  # starts are sorted: so are their cells
     return seqs, weights[0] * tf[:, 0] + weights[1] * tf[:, 1]
 
 

@@ -125,6 +125,15 @@ def _in_rows(conn: sqlite3.Connection, sql: str, values: list, before: tuple = (
     return out
 
 
+def _seq_table(seqs: Any, top: int) -> Any:
+    """A boolean array over seqs 0..``top``, True at ``seqs``: membership by indexing."""
+    import numpy as np
+
+    table = np.zeros(top + 1, dtype=bool)
+    table[seqs] = True
+    return table
+
+
 _EXECUTOR: ThreadPoolExecutor | None = None
 
 
@@ -981,15 +990,15 @@ class Store:
         import numpy as np
 
         key = (match, filters, self._state())
-        last = self._ranked
-        if last is not None and last[0] == key and (last[1] >= limit or last[3]):
-            return last[2][:limit], last[4]
+        last = self._ranked  # (key, ranked, total): ranked holds min(its limit, total)
+        if last is not None and last[0] == key and len(last[1]) >= min(limit, last[2]):
+            return last[1][:limit], last[2]
         allowed = self._allowed(filters)
         with self._lock:
             ev = self._evaluation(match)
             if ev is not None:
                 fast = postings.rank(ev, allowed, limit)
-                self._ranked = (key, limit, fast[0], len(fast[0]) >= fast[1], fast[1])
+                self._ranked = (key, *fast)
                 return fast
             total = self._fts(
                 query, "SELECT count(*) FROM documents_fts WHERE documents_fts MATCH ?", (match,)
@@ -998,13 +1007,11 @@ class Store:
                 total = 0
             if not total:
                 ranked: list[tuple[int, float]] = []
-                self._ranked = (key, limit, ranked, True, 0)
+                self._ranked = (key, ranked, 0)
                 return ranked, 0
             mask = None
             if allowed is not None:
-                bits = np.zeros(int(allowed[-1]) + 1, dtype=np.uint8)
-                bits[allowed] = 1
-                mask = bits.tobytes()
+                mask = _seq_table(allowed, int(allowed[-1])).tobytes()  # bytes of 0 or 1
             lo, hi = self._conn.execute("SELECT min(seq), max(seq) FROM documents").fetchone()
             parts = 1
             if total > PARALLEL_MATCHES and str(self.path) != ":memory:":
@@ -1025,8 +1032,7 @@ class Store:
         if mask is not None:
             total = sum(n for _, n in results)
         ranked = [(seq, -float(r)) for seq, r in rows[:limit]]
-        complete = len(ranked) >= total  # every match ranked: serves any later limit
-        self._ranked = (key, limit, ranked, complete, total)
+        self._ranked = (key, ranked, total)
         return ranked, total
 
     def _rank_range(
@@ -1229,9 +1235,8 @@ class Store:
         _, _, seqs = self._embeddings(model)
         if not len(allowed) or not len(seqs):
             return np.zeros(0, dtype=np.int64)
-        mask = np.zeros(max(int(allowed[-1]), int(seqs.max())) + 1, dtype=bool)
-        mask[allowed] = True  # a lookup table by seq: 1 ms where np.isin sorts (5-8 ms)
-        return np.flatnonzero(mask[seqs])
+        # a lookup table by seq: 1 ms where np.isin sorts (5-8 ms)
+        return np.flatnonzero(_seq_table(allowed, max(int(allowed[-1]), int(seqs.max())))[seqs])
 
     # -- overview ---------------------------------------------------------------------------
 
